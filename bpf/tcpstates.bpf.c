@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: GPL-2.0
+/* tcpsight's tracepoint programs: every TCP state change, retransmits and resets.
+ * Each hit updates exact per-CPU counters; the kinds user space asked for are also
+ * streamed through a ring buffer without a wake-up per record. */
+#include "sock_read.bpf.h"
+#include <bpf/bpf_tracing.h>
+#include "tcpsight/abi.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Load-time options (set by user space before load; the verifier prunes what is unused). */
+const volatile __u32 target_netns = 0;   /* 0: every network namespace */
+const volatile __u32 stream_kinds = 0;   /* TS_STREAM_BIT(kind) set: stream that kind */
+const volatile __u64 wakeup_bytes = 256 * 1024; /* wake the reader once this much is queued */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 * 1024 * 1024);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ts_counters);
+} counters SEC(".maps");
+
+/* Per-socket facts kept beside the socket itself: bounded by the socket's life, no hash map.
+ * BPF_F_CLONE: a passive child inherits its listener's owner. */
+struct sock_info {
+	__u64 since_ns; /* entered the current state */
+	__u64 born_ns;  /* opened: SYN_SENT, SYN_RECV or LISTEN */
+	__u32 tgid;
+	__u8 owner_known;
+	__u8 reset;     /* sent or received a reset */
+	__u8 pad[2];
+	char comm[16];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC | BPF_F_CLONE);
+	__type(key, int);
+	__type(value, struct sock_info);
+} sock_infos SEC(".maps");
+
+static __always_inline struct ts_counters *percpu_counters(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&counters, &zero);
+}
+
+static __always_inline void count(__u64 *slot)
+{
+	/* Per-CPU, but a softirq can interrupt a task's program on the same CPU: stay exact. */
+	__sync_fetch_and_add(slot, 1);
+}
+
+static __always_inline __u32 log2_slot(__u64 v)
+{
+	__u32 r = 0;
+
+	if (v >> 16) { v >>= 16; r += 16; }
+	if (v >> 8) { v >>= 8; r += 8; }
+	if (v >> 4) { v >>= 4; r += 4; }
+	if (v >> 2) { v >>= 2; r += 2; }
+	if (v >> 1) { r += 1; }
+	/* r is at most 31, but the verifier cannot see that: hide it from clang and mask it. */
+	asm volatile("" : "+r"(r));
+	return r & (TS_HIST_SLOTS - 1);
+}
+
+/* A state as a table index the verifier can bound: the mask survives clang's range analysis. */
+static __always_inline __u32 state_index(int state)
+{
+	__u32 i = (__u32)state;
+
+	asm volatile("" : "+r"(i));
+	return i & (TS_NSTATES - 1);
+}
+
+static __always_inline int in_scope(const struct sock *sk)
+{
+	return target_netns == 0 || skc_netns(&sk->__sk_common) == target_netns;
+}
+
+static __always_inline int wanted(enum ts_event_kind kind)
+{
+	return stream_kinds & TS_STREAM_BIT(kind);
+}
+
+/* Reserves and fills the common part of a record; NULL (and counted) when the buffer is full. */
+static __always_inline struct ts_event *reserve_event(struct ts_counters *c, const struct sock *sk,
+						      enum ts_event_kind kind, const struct sock_info *info)
+{
+	struct ts_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e) {
+		if (c)
+			count(&c->events_lost);
+		return NULL;
+	}
+	e->ts_ns = bpf_ktime_get_ns();
+	e->cookie = bpf_get_socket_cookie((void *)sk);
+	e->prev_state_ns = 0;
+	e->lifetime_ns = 0;
+	e->netns = skc_netns(&sk->__sk_common);
+	e->kind = kind;
+	e->flags = 0;
+	e->old_state = e->new_state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	skc_read_tuple(&sk->__sk_common, &e->family, e->saddr, e->daddr, &e->sport, &e->dport);
+	if (info && info->owner_known) {
+		e->tgid = info->tgid;
+		__builtin_memcpy(e->comm, info->comm, sizeof(e->comm));
+		e->flags |= TS_F_OWNER_KNOWN;
+	} else {
+		e->tgid = 0;
+		__builtin_memset(e->comm, 0, sizeof(e->comm));
+	}
+	if (info && info->reset)
+		e->flags |= TS_F_RESET;
+	return e;
+}
+
+static __always_inline void submit_event(struct ts_event *e)
+{
+	/* Batch wake-ups: the reader also drains on its own timer, so most records need none. */
+	__u64 flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP
+										 : BPF_RB_NO_WAKEUP;
+
+	bpf_ringbuf_submit(e, flags);
+}
+
+static __always_inline void remember_owner(struct sock_info *info)
+{
+	info->tgid = bpf_get_current_pid_tgid() >> 32;
+	bpf_get_current_comm(info->comm, sizeof(info->comm));
+	info->owner_known = 1;
+}
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(on_state_change, struct sock *sk, int oldstate, int newstate)
+{
+	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP || !in_scope(sk))
+		return 0;
+	if (oldstate <= 0 || oldstate >= TS_NSTATES || newstate <= 0 || newstate >= TS_NSTATES)
+		return 0;
+
+	struct ts_counters *c = percpu_counters();
+	__u64 now = bpf_ktime_get_ns();
+	struct sock_info *info = bpf_sk_storage_get(&sock_infos, sk, NULL, BPF_SK_STORAGE_GET_F_CREATE);
+	__u64 prev_ns = 0, life_ns = 0;
+	int timing_known = 0;
+	int time_wait;
+
+	if (info) {
+		/* A passive child starts here: what it cloned from its listener is not its own timing. */
+		int opening = newstate == TS_SYN_SENT || newstate == TS_LISTEN ||
+			      (oldstate == TS_LISTEN && newstate == TS_SYN_RECV);
+
+		if (info->since_ns && !opening) {
+			prev_ns = now - info->since_ns;
+			timing_known = 1;
+		}
+		if (opening) {
+			info->born_ns = now;
+			info->reset = 0;
+		}
+		/* connect() and listen() run in the owner's context; nothing later is trusted to. */
+		if (oldstate == TS_CLOSE && (newstate == TS_SYN_SENT || newstate == TS_LISTEN))
+			remember_owner(info);
+		if (newstate == TS_CLOSE && info->born_ns)
+			life_ns = now - info->born_ns;
+		info->since_ns = now;
+	}
+	time_wait = ts_enters_time_wait(oldstate, newstate, info && info->reset);
+
+	if (c) {
+		count(&c->events_seen);
+		count(&c->transitions[state_index(oldstate)][state_index(newstate)]);
+		if (time_wait)
+			count(&c->time_wait_entered);
+		if (timing_known && oldstate == TS_SYN_SENT && newstate == TS_ESTABLISHED)
+			count(&c->connect_latency_us[log2_slot(prev_ns / 1000)]);
+		if (life_ns)
+			count(&c->connection_duration_us[log2_slot(life_ns / 1000)]);
+	}
+
+	if (!wanted(TS_EV_STATE))
+		return 0;
+	struct ts_event *e = reserve_event(c, sk, TS_EV_STATE, info);
+
+	if (!e)
+		return 0;
+	e->old_state = oldstate;
+	e->new_state = newstate;
+	e->prev_state_ns = prev_ns;
+	e->lifetime_ns = life_ns;
+	if (timing_known)
+		e->flags |= TS_F_TIMING_KNOWN;
+	if (time_wait)
+		e->flags |= TS_F_TIME_WAIT;
+	submit_event(e);
+	return 0;
+}
+
+/* Retransmits and resets share one shape: count, then stream if asked. */
+static __always_inline void on_sock_event(const struct sock *sk, enum ts_event_kind kind, int mark_reset)
+{
+	struct ts_counters *c = percpu_counters();
+	struct sock_info *info = bpf_sk_storage_get(&sock_infos, (void *)sk, NULL, 0);
+
+	if (mark_reset && info)
+		info->reset = 1;
+	if (c) {
+		count(&c->events_seen);
+		switch (kind) {
+		case TS_EV_RETRANSMIT:
+			count(&c->retransmits[state_index(BPF_CORE_READ(sk, __sk_common.skc_state))]);
+			break;
+		case TS_EV_SYNACK_RETRANSMIT:
+			count(&c->synack_retransmits);
+			break;
+		case TS_EV_RESET_SENT:
+			count(&c->resets_sent);
+			break;
+		case TS_EV_RESET_RECEIVED:
+			count(&c->resets_received);
+			break;
+		default:
+			break;
+		}
+	}
+	if (!wanted(kind))
+		return;
+	struct ts_event *e = reserve_event(c, sk, kind, info);
+
+	if (e)
+		submit_event(e);
+}
+
+SEC("tp_btf/tcp_retransmit_skb")
+int BPF_PROG(on_retransmit, struct sock *sk)
+{
+	if (sk && in_scope(sk))
+		on_sock_event(sk, TS_EV_RETRANSMIT, 0);
+	return 0;
+}
+
+SEC("tp_btf/tcp_retransmit_synack")
+int BPF_PROG(on_synack_retransmit, struct sock *sk)
+{
+	/* sk is the listener; the half-open request socket has no storage of its own. */
+	if (sk && in_scope(sk))
+		on_sock_event(sk, TS_EV_SYNACK_RETRANSMIT, 0);
+	return 0;
+}
+
+SEC("tp_btf/tcp_send_reset")
+int BPF_PROG(on_send_reset, struct sock *sk, struct sk_buff *skb)
+{
+	if (sk) {
+		if (in_scope(sk))
+			on_sock_event(sk, TS_EV_RESET_SENT, 1);
+		return 0;
+	}
+	/* A reset for a segment no socket wanted: count it in the namespace it arrived in. */
+	if (!skb)
+		return 0;
+	__u32 ns = BPF_CORE_READ(skb, dev, nd_net.net, ns.inum);
+
+	if (target_netns && ns != target_netns)
+		return 0;
+	struct ts_counters *c = percpu_counters();
+
+	if (c) {
+		count(&c->events_seen);
+		count(&c->resets_sent);
+	}
+	return 0;
+}
+
+SEC("tp_btf/tcp_receive_reset")
+int BPF_PROG(on_receive_reset, struct sock *sk)
+{
+	if (sk && in_scope(sk))
+		on_sock_event(sk, TS_EV_RESET_RECEIVED, 1);
+	return 0;
+}

@@ -1,0 +1,112 @@
+/* The contract between tcpsight's kernel programs and its user space.
+ * Plain C, fixed-width fields, no pointers: both bpf/ and user/ include it. */
+#ifndef TCPSIGHT_ABI_H
+#define TCPSIGHT_ABI_H
+
+#ifndef __bpf__
+#include <linux/types.h>
+#endif
+
+/* TCP states as the kernel numbers them (include/net/tcp_states.h). */
+enum ts_tcp_state {
+	TS_ESTABLISHED = 1,
+	TS_SYN_SENT = 2,
+	TS_SYN_RECV = 3,
+	TS_FIN_WAIT1 = 4,
+	TS_FIN_WAIT2 = 5,
+	TS_TIME_WAIT = 6,
+	TS_CLOSE = 7,
+	TS_CLOSE_WAIT = 8,
+	TS_LAST_ACK = 9,
+	TS_LISTEN = 10,
+	TS_CLOSING = 11,
+	TS_NEW_SYN_RECV = 12, /* a request socket: half-open, counted as SYN_RECV */
+};
+#define TS_NSTATES 16 /* array bound for state-indexed tables */
+
+/* What an event record describes. */
+enum ts_event_kind {
+	TS_EV_STATE = 1,          /* inet_sock_set_state */
+	TS_EV_RETRANSMIT = 2,     /* tcp_retransmit_skb */
+	TS_EV_SYNACK_RETRANSMIT = 3, /* tcp_retransmit_synack (request socket) */
+	TS_EV_RESET_SENT = 4,     /* tcp_send_reset */
+	TS_EV_RESET_RECEIVED = 5, /* tcp_receive_reset */
+};
+
+/* Bits of ts_event.flags. */
+enum ts_event_flag {
+	TS_F_OWNER_KNOWN = 1,  /* tgid/comm are the socket's owner (connect/listen caller, or listener's owner) */
+	TS_F_TIMING_KNOWN = 2, /* prev_state_ns/lifetime_ns are valid (socket seen since tcpsight started) */
+	TS_F_TIME_WAIT = 4,    /* this ->CLOSE is an active close handing over to a TIME_WAIT socket (inferred) */
+	TS_F_RESET = 8,        /* the socket sent or received a reset before this event */
+};
+
+/* Bits of the stream_kinds load-time option: which kinds go to the ring buffer. */
+#define TS_STREAM_BIT(kind) (1u << (kind))
+#define TS_STREAM_ALL                                                                            \
+	(TS_STREAM_BIT(TS_EV_STATE) | TS_STREAM_BIT(TS_EV_RETRANSMIT) |                           \
+	 TS_STREAM_BIT(TS_EV_SYNACK_RETRANSMIT) | TS_STREAM_BIT(TS_EV_RESET_SENT) |               \
+	 TS_STREAM_BIT(TS_EV_RESET_RECEIVED))
+
+/* One ring-buffer record. Addresses in network byte order, ports in host order. */
+struct ts_event {
+	__u64 ts_ns;         /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
+	__u64 cookie;        /* socket cookie: identity of the socket across events */
+	__u64 prev_state_ns; /* time spent in old_state (TS_F_TIMING_KNOWN) */
+	__u64 lifetime_ns;   /* on ->CLOSE: since the socket was opened (TS_F_TIMING_KNOWN) */
+	__u32 netns;         /* network namespace inode */
+	__u32 tgid;          /* owner process (TS_F_OWNER_KNOWN), else 0 */
+	char comm[16];
+	__u8 saddr[16];
+	__u8 daddr[16];
+	__u16 sport;
+	__u16 dport;
+	__u8 kind;      /* enum ts_event_kind */
+	__u8 family;    /* AF_INET or AF_INET6 */
+	__u8 old_state; /* for retransmits and resets: the socket's current state */
+	__u8 new_state;
+	__u8 flags;     /* enum ts_event_flag */
+	__u8 pad[7];
+};
+
+/* Whether a state change hands the connection over to a TIME_WAIT socket. The kernel never
+ * reports TIME_WAIT itself: an active closer leaves FIN_WAIT1, FIN_WAIT2 or CLOSING for CLOSE,
+ * and only a close that no reset ended leaves a TIME_WAIT socket behind. One rule for both sides. */
+static inline int ts_enters_time_wait(int old_state, int new_state, int reset_seen)
+{
+	return new_state == TS_CLOSE && !reset_seen &&
+	       (old_state == TS_FIN_WAIT1 || old_state == TS_FIN_WAIT2 || old_state == TS_CLOSING);
+}
+
+#define TS_HIST_SLOTS 32 /* log2 histogram slots: slot i holds values in [2^i, 2^(i+1)) µs, slot 0 also 0 */
+
+/* Exact counters, one copy per CPU in a single-entry per-CPU array; user space sums them. */
+struct ts_counters {
+	__u64 transitions[TS_NSTATES][TS_NSTATES]; /* [old][new] */
+	__u64 retransmits[TS_NSTATES];              /* by the socket's state */
+	__u64 synack_retransmits;
+	__u64 resets_sent;
+	__u64 resets_received;
+	__u64 time_wait_entered; /* active closes not ended by a reset (inferred TIME_WAIT entries) */
+	__u64 events_seen;       /* tracepoint hits that passed the namespace filter */
+	__u64 events_lost;       /* records the ring buffer had no room for */
+	__u64 connect_latency_us[TS_HIST_SLOTS];   /* SYN_SENT -> ESTABLISHED */
+	__u64 connection_duration_us[TS_HIST_SLOTS]; /* open -> CLOSE, sockets opened while attached */
+};
+
+/* One socket in a snapshot (iter/tcp). Addresses in network byte order, ports in host order. */
+struct ts_sock_record {
+	__u8 saddr[16];
+	__u8 daddr[16];
+	__u16 sport;
+	__u16 dport;
+	__u8 family;
+	__u8 state;        /* enum ts_tcp_state, TS_NEW_SYN_RECV for request sockets */
+	__u8 pad[2];
+	__u32 syn_queue;    /* listeners: request sockets waiting for the final ACK */
+	__u32 accept_queue; /* listeners: established children not yet accepted */
+	__u32 max_backlog;  /* listeners: listen() backlog */
+	__s32 time_wait_remaining_ms; /* TIME_WAIT: until the socket expires */
+};
+
+#endif /* TCPSIGHT_ABI_H */

@@ -1,0 +1,41 @@
+#include <cstdio>
+
+#include "cli/commands.hpp"
+#include "cli/signals.hpp"
+#include "core/aggregator.hpp"
+#include "core/stats_report.hpp"
+#include "kernel/netns.hpp"
+#include "kernel/prerequisites.hpp"
+#include "kernel/snapshotter.hpp"
+#include "kernel/tracer.hpp"
+
+namespace tcpsight {
+
+int run_stats(const StatsOptions& options) {
+  check_bpf_prerequisites();
+  // Counters and snapshots carry everything stats reports: no event is streamed, so none is lost.
+  Tracer tracer({.netns = current_netns_inode(), .stream_kinds = 0});
+  Snapshotter snapshotter;
+  Aggregator aggregator;
+
+  const double start = monotonic_seconds();
+  const double deadline = options.duration_s > 0 ? start + options.duration_s : 0;
+  double next = start;
+  for (uint64_t reports = 0; !stop_requested();) {
+    const double now = monotonic_seconds();
+    aggregator.on_counters(tracer.read_counters(), now);
+    aggregator.on_snapshot(SocketCensus::from_records(snapshotter.take()));
+    const std::string out = options.json ? stats_json(aggregator, wall_seconds()).dump() + "\n"
+                                         : stats_text(aggregator, wall_seconds());
+    if (std::fputs(out.c_str(), stdout) < 0 || std::fflush(stdout) != 0) break;  // reader went away
+    ++reports;
+    if (options.count && reports >= options.count) break;
+    if (deadline && now >= deadline - 1e-3) break;
+    next += options.interval_s;
+    const double wake = deadline ? std::min(next, deadline) : next;
+    if (!sleep_unless_stopped(wake - monotonic_seconds())) break;
+  }
+  return 0;
+}
+
+}  // namespace tcpsight

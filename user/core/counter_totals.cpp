@@ -1,0 +1,37 @@
+#include "core/counter_totals.hpp"
+
+#include <cstring>
+
+namespace tcpsight {
+
+namespace {
+// ts_counters is a flat run of __u64 fields: sum it as one.
+constexpr size_t kWords = sizeof(ts_counters) / sizeof(uint64_t);
+static_assert(sizeof(ts_counters) % sizeof(uint64_t) == 0);
+}  // namespace
+
+ts_counters sum_counters(std::span<const ts_counters> per_cpu) {
+  uint64_t sum[kWords] = {};
+  for (const ts_counters& cpu : per_cpu) {
+    uint64_t words[kWords];
+    std::memcpy(words, &cpu, sizeof words);
+    for (size_t i = 0; i < kWords; ++i) sum[i] += words[i];
+  }
+  ts_counters total;
+  std::memcpy(&total, sum, sizeof total);
+  return total;
+}
+
+uint64_t total_retransmits(const ts_counters& c) {
+  uint64_t n = 0;
+  for (uint64_t v : c.retransmits) n += v;
+  return n;
+}
+
+uint64_t histogram_count(const uint64_t (&slots)[TS_HIST_SLOTS]) {
+  uint64_t n = 0;
+  for (uint64_t v : slots) n += v;
+  return n;
+}
+
+}  // namespace tcpsight

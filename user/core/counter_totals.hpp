@@ -1,0 +1,18 @@
+// Sums the per-CPU copies of the kernel's exact counters.
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+#include "tcpsight/abi.h"
+
+namespace tcpsight {
+
+ts_counters sum_counters(std::span<const ts_counters> per_cpu);
+
+uint64_t total_retransmits(const ts_counters& c);
+
+// Sum of a log2 histogram's slots.
+uint64_t histogram_count(const uint64_t (&slots)[TS_HIST_SLOTS]);
+
+}  // namespace tcpsight

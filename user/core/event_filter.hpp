@@ -1,0 +1,22 @@
+// Which events a user asked to see (trace --port/--addr/--pid/--state).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "core/address.hpp"
+#include "tcpsight/abi.h"
+
+namespace tcpsight {
+
+struct EventFilter {
+  std::vector<uint16_t> ports;  // either end's port; empty: any
+  std::optional<IpAddress> addr;  // either end's address
+  std::optional<uint32_t> pid;    // the owner's pid; events whose owner is unknown never match
+  std::vector<int> states;        // old or new state (request sockets as SYN_RECV); empty: any
+
+  bool matches(const ts_event& e) const;
+};
+
+}  // namespace tcpsight

@@ -1,0 +1,24 @@
+// One trace line per event: for people, and as JSON for scripts.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "tcpsight/abi.h"
+
+namespace tcpsight {
+
+// Converts the kernel's monotonic timestamps to wall-clock time.
+struct Clock {
+  double realtime_minus_monotonic_s = 0;
+  static Clock now();
+  double wall_seconds(uint64_t mono_ns) const { return static_cast<double>(mono_ns) / 1e9 + realtime_minus_monotonic_s; }
+};
+
+std::string_view event_kind_name(int kind);
+
+std::string trace_header();
+std::string format_trace_line(const ts_event& e, const Clock& clock);
+nlohmann::json trace_json(const ts_event& e, const Clock& clock);
+
+}  // namespace tcpsight

@@ -1,0 +1,17 @@
+// Parses the kernel's SNMP counter files (/proc/net/snmp, /proc/net/netstat).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+
+namespace tcpsight {
+
+// "Tcp.ActiveOpens" -> value. Each table is a header line of names and a line of values,
+// both starting with the same "Prefix:"; malformed pairs are skipped.
+using KernelCounters = std::map<std::string, int64_t>;
+
+KernelCounters parse_snmp_tables(std::string_view text);
+
+}  // namespace tcpsight

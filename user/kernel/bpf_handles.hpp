@@ -1,0 +1,47 @@
+// RAII owners for libbpf objects and file descriptors.
+#pragma once
+
+#include <unistd.h>
+
+#include <memory>
+#include <utility>
+
+namespace tcpsight {
+
+template <auto Destroy>
+struct DestroyWith {
+  template <class T>
+  void operator()(T* p) const {
+    if (p) Destroy(p);
+  }
+};
+
+// unique_ptr whose deleter is a libbpf destroy function: Owned<ring_buffer, ring_buffer__free>.
+template <class T, auto Destroy>
+using Owned = std::unique_ptr<T, DestroyWith<Destroy>>;
+
+class UniqueFd {
+ public:
+  UniqueFd() = default;
+  explicit UniqueFd(int fd) : fd_(fd) {}
+  UniqueFd(UniqueFd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  UniqueFd& operator=(UniqueFd&& other) noexcept {
+    if (this != &other) reset(std::exchange(other.fd_, -1));
+    return *this;
+  }
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+  ~UniqueFd() { reset(); }
+
+  int get() const { return fd_; }
+  explicit operator bool() const { return fd_ >= 0; }
+  void reset(int fd = -1) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = fd;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+}  // namespace tcpsight

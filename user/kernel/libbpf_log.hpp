@@ -1,0 +1,14 @@
+// Routes libbpf's messages: kept quietly (the verifier's log among them) so that a failure can
+// quote its last lines, and printed only with --verbose.
+#pragma once
+
+#include <string>
+
+namespace tcpsight {
+
+void install_libbpf_log(bool verbose);
+
+// The last `lines` lines libbpf reported, newest last.
+std::string recent_libbpf_log(size_t lines);
+
+}  // namespace tcpsight

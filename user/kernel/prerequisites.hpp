@@ -1,0 +1,9 @@
+// Checks what loading tcpsight's programs needs, so the user gets one clear line instead of EPERM.
+#pragma once
+
+namespace tcpsight {
+
+// Throws UserError naming what is missing: privilege (root, or CAP_BPF+CAP_PERFMON), kernel BTF.
+void check_bpf_prerequisites();
+
+}  // namespace tcpsight

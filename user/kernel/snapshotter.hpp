@@ -1,0 +1,31 @@
+// Owns the iter/tcp program and takes exact snapshots of every TCP socket of this network
+// namespace: full sockets, TIME_WAIT sockets and half-open request sockets.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "tcpsight/abi.h"
+
+struct snapshot;
+
+namespace tcpsight {
+
+class Snapshotter {
+ public:
+  Snapshotter();
+  ~Snapshotter();
+  Snapshotter(const Snapshotter&) = delete;
+  Snapshotter& operator=(const Snapshotter&) = delete;
+
+  std::vector<ts_sock_record> take();
+
+ private:
+  struct SkeletonDeleter {
+    void operator()(snapshot* skel) const;
+  };
+  std::unique_ptr<snapshot, SkeletonDeleter> skel_;
+  std::vector<char> buffer_;
+};
+
+}  // namespace tcpsight

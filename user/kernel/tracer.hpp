@@ -1,0 +1,52 @@
+// Owns tcpsight's tracepoint programs: load, attach, exact counters, optional event stream.
+// Destruction detaches and unloads everything.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+
+#include "kernel/bpf_handles.hpp"
+#include "tcpsight/abi.h"
+
+#include <bpf/libbpf.h>
+
+struct tcpstates;
+
+namespace tcpsight {
+
+struct TracerOptions {
+  uint32_t netns = 0;        // only this network namespace; 0: all
+  uint32_t stream_kinds = 0; // TS_STREAM_BIT(kind) for each kind to stream; 0: counters only
+  size_t ring_bytes = 8u << 20;
+};
+
+class Tracer {
+ public:
+  using EventSink = std::function<void(const ts_event&)>;
+
+  explicit Tracer(const TracerOptions& options);
+  ~Tracer();
+  Tracer(const Tracer&) = delete;
+  Tracer& operator=(const Tracer&) = delete;
+
+  // Exact totals since attach, summed over CPUs.
+  ts_counters read_counters() const;
+
+  // Waits up to timeout_ms for the kernel to signal a full batch, then drains every queued
+  // event into `sink`. Returns the number delivered. A signal ends the wait early.
+  int poll(int timeout_ms, const EventSink& sink);
+
+ private:
+  static int on_record(void* self, void* data, size_t size);
+
+  struct SkeletonDeleter {
+    void operator()(tcpstates* skel) const;
+  };
+  std::unique_ptr<tcpstates, SkeletonDeleter> skel_;
+  Owned<ring_buffer, ring_buffer__free> ring_;
+  const EventSink* sink_ = nullptr;
+  int ncpus_ = 1;
+};
+
+}  // namespace tcpsight
