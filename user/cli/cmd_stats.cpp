@@ -1,4 +1,5 @@
 #include <cstdio>
+#include <memory>
 
 #include "cli/commands.hpp"
 #include "cli/signals.hpp"
@@ -10,6 +11,15 @@
 #include "kernel/tracer.hpp"
 
 namespace tcpsight {
+
+namespace {
+
+struct StatsOptions {
+  bool json = false;
+  double interval_s = 1;
+  uint64_t count = 0;     // 0: until interrupted or --duration
+  double duration_s = 0;  // 0: until interrupted or --count
+};
 
 int run_stats(const StatsOptions& options) {
   check_bpf_prerequisites();
@@ -36,6 +46,19 @@ int run_stats(const StatsOptions& options) {
     if (!sleep_unless_stopped(wake - monotonic_seconds())) break;
   }
   return 0;
+}
+
+}  // namespace
+
+Command add_stats_command(CLI::App& parent) {
+  auto o = std::make_shared<StatsOptions>();
+  CLI::App* cmd = parent.add_subcommand("stats", "socket counts, transitions, retransmits, resets per interval");
+  cmd->add_flag("--json", o->json, "one JSON object per line");
+  cmd->add_option("--interval", o->interval_s, "seconds between reports (default 1)")->check(CLI::Range(0.05, 86400.0));
+  cmd->add_option("--count", o->count, "stop after this many reports (1: one snapshot)")->check(CLI::PositiveNumber);
+  cmd->add_option("--duration", o->duration_s, "stop after this many seconds")->check(CLI::PositiveNumber);
+  cmd->footer("Examples:\n  tcpsight stats --count 1\n  tcpsight stats --json --interval 5 --duration 60");
+  return {cmd, [o] { return run_stats(*o); }};
 }
 
 }  // namespace tcpsight

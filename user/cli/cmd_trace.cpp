@@ -1,19 +1,43 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <memory>
 #include <vector>
 
 #include "cli/commands.hpp"
 #include "cli/signals.hpp"
+#include "core/event_filter.hpp"
 #include "core/event_format.hpp"
+#include "core/tcp_state.hpp"
 #include "kernel/netns.hpp"
 #include "kernel/prerequisites.hpp"
 #include "kernel/tracer.hpp"
 
 namespace tcpsight {
 
+namespace {
+
+struct TraceOptions {
+  bool json = false;
+  double duration_s = 0;  // 0: until interrupted
+  std::vector<uint16_t> ports;
+  std::string addr;
+  std::optional<uint32_t> pid;
+  std::vector<std::string> states;
+
+  EventFilter filter() const {
+    EventFilter f;
+    f.ports = ports;
+    if (!addr.empty()) f.addr = parse_address(addr);
+    f.pid = pid;
+    for (const auto& s : states) f.states.push_back(*parse_state(s));  // validated by the parser
+    return f;
+  }
+};
+
 int run_trace(const TraceOptions& options) {
   check_bpf_prerequisites();
+  const EventFilter filter = options.filter();
   const uint32_t netns = current_netns_inode();
   Tracer tracer({.netns = netns, .stream_kinds = TS_STREAM_ALL});
   const Clock clock = Clock::now();
@@ -27,7 +51,7 @@ int run_trace(const TraceOptions& options) {
   uint64_t shown = 0;
   bool output_ok = true;
   const Tracer::EventSink print = [&](const ts_event& e) {
-    if (!output_ok || !options.filter.matches(e)) return;
+    if (!output_ok || !filter.matches(e)) return;
     const std::string line = options.json ? trace_json(e, clock).dump() : format_trace_line(e, clock);
     if (std::fputs(line.c_str(), stdout) < 0 || std::fputc('\n', stdout) == EOF) output_ok = false;
     ++shown;
@@ -45,6 +69,27 @@ int run_trace(const TraceOptions& options) {
   std::fprintf(stderr, "tcpsight: %llu events shown, %llu lost\n", static_cast<unsigned long long>(shown),
                static_cast<unsigned long long>(totals.events_lost));
   return 0;
+}
+
+}  // namespace
+
+Command add_trace_command(CLI::App& parent) {
+  auto o = std::make_shared<TraceOptions>();
+  CLI::App* cmd = parent.add_subcommand("trace", "one line per TCP state change, retransmit and reset");
+  cmd->add_flag("--json", o->json, "one JSON object per line");
+  cmd->add_option("--duration", o->duration_s, "stop after this many seconds")->check(CLI::PositiveNumber);
+  cmd->add_option("--port", o->ports, "only events with this local or remote port (repeatable)")
+      ->check(CLI::Range(1, 65535));
+  cmd->add_option("--addr", o->addr, "only events with this local or remote address")
+      ->check([](const std::string& s) { return parse_address(s) ? std::string() : "not an IP address: " + s; });
+  cmd->add_option("--pid", o->pid, "only sockets owned by this process (the connect or listen caller)");
+  cmd->add_option("--state", o->states, "only events entering or leaving this state, e.g. SYN_SENT, time-wait")
+      ->check([](const std::string& s) { return parse_state(s) ? std::string() : "unknown TCP state: " + s; });
+  cmd->footer(
+      "Examples:\n  tcpsight trace --port 443\n  tcpsight trace --state SYN_SENT --json --duration 10\n"
+      "PID and COMM are the socket's owner (the process that called connect or listen, inherited by\n"
+      "accepted sockets); '-' when unknown, e.g. for sockets opened before tracing began.");
+  return {cmd, [o] { return run_trace(*o); }};
 }
 
 }  // namespace tcpsight

@@ -1,33 +1,21 @@
-// The subcommands: each takes its parsed options and returns the process exit status.
+// The subcommands. Each registers its own options on the parent app and hands back what runs it;
+// main parses, runs the chosen one and turns UserError into one line on stderr (exit 1).
 #pragma once
 
-#include <cstdint>
-#include <optional>
-#include <string>
-#include <vector>
+#include <CLI/CLI.hpp>
 
-#include "core/event_filter.hpp"
+#include <functional>
 
 namespace tcpsight {
 
-struct CommonOptions {
-  bool verbose = false;  // print libbpf's messages
+struct Command {
+  CLI::App* app = nullptr;    // the subcommand, for "was it chosen"
+  std::function<int()> run;   // runs it after parsing; returns the exit status
 };
 
-struct TraceOptions {
-  bool json = false;
-  EventFilter filter;
-  double duration_s = 0;  // 0: until interrupted
-};
-
-struct StatsOptions {
-  bool json = false;
-  double interval_s = 1;
-  uint64_t count = 0;     // 0: until interrupted or --duration
-  double duration_s = 0;  // 0: until interrupted or --count
-};
-
-int run_trace(const TraceOptions& options);
-int run_stats(const StatsOptions& options);
+Command add_trace_command(CLI::App& parent);
+Command add_stats_command(CLI::App& parent);
+Command add_top_command(CLI::App& parent);
+Command add_serve_command(CLI::App& parent);
 
 }  // namespace tcpsight
