@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages tcpsight needs to build, run, test and benchmark; only what is missing.
+set -euo pipefail
+packages=(
+  build-essential cmake pkg-config clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
+  libcli11-dev libfmt-dev nlohmann-json3-dev libcpp-httplib-dev libncurses-dev libgtest-dev libbenchmark-dev
+  iproute2 iptables tmux procps prometheus prometheus-node-exporter bpftrace
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "installing: ${missing[*]}"
+  sudo=""; [[ $(id -u) -eq 0 ]] || sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+# The packaged prometheus and node exporter start services we do not want: tests run their own.
+for svc in prometheus prometheus-node-exporter; do
+  systemctl is-active --quiet "$svc" 2>/dev/null && { sudo=""; [[ $(id -u) -eq 0 ]] || sudo=sudo; $sudo systemctl stop "$svc" || true; }
+done
+true
