@@ -33,8 +33,14 @@ struct sock_info {
 	__u32 tgid;
 	__u8 owner_known;
 	__u8 reset;     /* sent or received a reset */
-	__u8 pad[2];
+	__u8 tuple_known;
+	__u8 pad;
 	char comm[16];
+	/* The last complete 4-tuple seen: by ->CLOSE the kernel has already released the local port. */
+	__u8 saddr[16];
+	__u8 daddr[16];
+	__u16 sport;
+	__u16 dport;
 };
 
 struct {
@@ -123,6 +129,26 @@ static __always_inline struct ts_event *reserve_event(struct ts_counters *c, con
 	return e;
 }
 
+/* Keeps the socket's last complete 4-tuple; on ->CLOSE, where the kernel has already released
+ * the local port, puts it back into the record. */
+static __always_inline void keep_tuple(struct sock_info *info, struct ts_event *e)
+{
+	if (!info)
+		return;
+	if (e->sport) {
+		__builtin_memcpy(info->saddr, e->saddr, sizeof(info->saddr));
+		__builtin_memcpy(info->daddr, e->daddr, sizeof(info->daddr));
+		info->sport = e->sport;
+		info->dport = e->dport;
+		info->tuple_known = 1;
+	} else if (e->new_state == TS_CLOSE && info->tuple_known) {
+		__builtin_memcpy(e->saddr, info->saddr, sizeof(e->saddr));
+		__builtin_memcpy(e->daddr, info->daddr, sizeof(e->daddr));
+		e->sport = info->sport;
+		e->dport = info->dport;
+	}
+}
+
 static __always_inline void submit_event(struct ts_event *e)
 {
 	/* Batch wake-ups: the reader also drains on its own timer, so most records need none. */
@@ -201,6 +227,7 @@ int BPF_PROG(on_state_change, struct sock *sk, int oldstate, int newstate)
 		e->flags |= TS_F_TIMING_KNOWN;
 	if (time_wait)
 		e->flags |= TS_F_TIME_WAIT;
+	keep_tuple(info, e);
 	submit_event(e);
 	return 0;
 }

@@ -51,7 +51,7 @@ std::string_view event_kind_name(int kind) {
 }
 
 std::string trace_header() {
-  return fmt::format("{:<15} {:>7} {:<15} {:<45} {:<45} {:<28} {:>10}", "TIME", "PID", "COMM", "LOCAL", "REMOTE",
+  return fmt::format("{:<15} {:>7} {:<15} {:<21} {:<21} {:<26} {:>9}", "TIME", "PID", "COMM", "LOCAL", "REMOTE",
                      "EVENT", "MS");
 }
 
@@ -61,7 +61,7 @@ std::string format_trace_line(const ts_event& e, const Clock& clock) {
                              ? fmt::format("{:.3f}", static_cast<double>(e.prev_state_ns) / 1e6)
                              : "-";
   std::string line = fmt::format(
-      "{:<15} {:>7} {:<15} {:<45} {:<45} {:<28} {:>10}", clock_text(clock.wall_seconds(e.ts_ns)),
+      "{:<15} {:>7} {:<15} {:<21} {:<21} {:<26} {:>9}", clock_text(clock.wall_seconds(e.ts_ns)),
       owner ? std::to_string(e.tgid) : "-", owner ? comm_of(e) : "?",
       format_endpoint(IpAddress::from_raw(e.family, e.saddr), e.sport),
       format_endpoint(IpAddress::from_raw(e.family, e.daddr), e.dport), transition_of(e), ms);
