@@ -2,11 +2,18 @@
 
 #include <bpf/libbpf.h>
 
+#include <fmt/format.h>
+
+#include <cerrno>
 #include <cstdarg>
+#include <cstdlib>
+#include <cstring>
 #include <cstdio>
 #include <deque>
 #include <mutex>
 #include <sstream>
+
+#include "core/errors.hpp"
 
 namespace tcpsight {
 
@@ -47,6 +54,12 @@ std::string recent_libbpf_log(size_t lines) {
   const size_t start = log_lines.size() > lines ? log_lines.size() - lines : 0;
   for (size_t i = start; i < log_lines.size(); ++i) out += "  " + log_lines[i] + "\n";
   return out;
+}
+
+void throw_kernel_error(const std::string& step, int err) {
+  const bool refused = err == -EACCES || err == -EINVAL || err == -EPERM;
+  throw UserError(fmt::format("{}: {}", step, std::strerror(std::abs(err))) +
+                  (refused ? "\n" + recent_libbpf_log(12) : ""));
 }
 
 }  // namespace tcpsight

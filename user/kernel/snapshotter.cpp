@@ -15,28 +15,21 @@
 
 namespace tcpsight {
 
-namespace {
-[[noreturn]] void fail(const std::string& step, int err) {
-  throw UserError(fmt::format("{}: {}", step, std::strerror(std::abs(err))) +
-                  (err == -EACCES || err == -EINVAL ? "\n" + recent_libbpf_log(12) : ""));
-}
-}  // namespace
-
 void Snapshotter::SkeletonDeleter::operator()(snapshot* skel) const { snapshot__destroy(skel); }
 
 Snapshotter::Snapshotter() {
   skel_.reset(snapshot__open());
-  if (!skel_) fail("cannot open the socket iterator", -errno);
+  if (!skel_) throw_kernel_error("cannot open the socket iterator", -errno);
   if (int err = snapshot__load(skel_.get()); err)
-    fail("the kernel refused tcpsight's socket iterator (last verifier lines follow)", err);
-  if (int err = snapshot__attach(skel_.get()); err) fail("cannot attach the socket iterator", err);
+    throw_kernel_error("the kernel refused tcpsight's socket iterator (last verifier lines follow)", err);
+  if (int err = snapshot__attach(skel_.get()); err) throw_kernel_error("cannot attach the socket iterator", err);
 }
 
 Snapshotter::~Snapshotter() = default;
 
 std::vector<ts_sock_record> Snapshotter::take() {
   UniqueFd iter(bpf_iter_create(bpf_link__fd(skel_->links.dump_sockets)));
-  if (!iter) fail("cannot start a socket snapshot", -errno);
+  if (!iter) throw_kernel_error("cannot start a socket snapshot", -errno);
   buffer_.resize(std::max<size_t>(buffer_.size(), 1u << 16));
   size_t used = 0;
   for (;;) {
@@ -45,7 +38,7 @@ std::vector<ts_sock_record> Snapshotter::take() {
     if (n == 0) break;
     if (n < 0) {
       if (errno == EINTR || errno == EAGAIN) continue;
-      fail("reading the socket snapshot failed", -errno);
+      throw_kernel_error("reading the socket snapshot failed", -errno);
     }
     used += static_cast<size_t>(n);
   }

@@ -16,21 +16,14 @@
 
 namespace tcpsight {
 
-namespace {
-[[noreturn]] void fail(const std::string& step, int err) {
-  throw UserError(fmt::format("{}: {}", step, std::strerror(std::abs(err))) +
-                  (err == -EACCES || err == -EINVAL ? "\n" + recent_libbpf_log(12) : ""));
-}
-}  // namespace
-
 void Tracer::SkeletonDeleter::operator()(tcpstates* skel) const { tcpstates__destroy(skel); }
 
 Tracer::Tracer(const TracerOptions& options) {
   ncpus_ = libbpf_num_possible_cpus();
-  if (ncpus_ <= 0) fail("cannot count possible CPUs", ncpus_);
+  if (ncpus_ <= 0) throw_kernel_error("cannot count possible CPUs", ncpus_);
 
   skel_.reset(tcpstates__open());
-  if (!skel_) fail("cannot open the tracepoint programs", -errno);
+  if (!skel_) throw_kernel_error("cannot open the tracepoint programs", -errno);
   skel_->rodata->target_netns = options.netns;
   skel_->rodata->stream_kinds = options.stream_kinds;
   const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
@@ -39,15 +32,15 @@ Tracer::Tracer(const TracerOptions& options) {
   while (pow2 < ring) pow2 <<= 1;
   skel_->rodata->wakeup_bytes = pow2 / 4;
   if (int err = bpf_map__set_max_entries(skel_->maps.events, static_cast<__u32>(pow2)); err)
-    fail("cannot size the ring buffer", err);
+    throw_kernel_error("cannot size the ring buffer", err);
 
   if (int err = tcpstates__load(skel_.get()); err)
-    fail("the kernel refused tcpsight's tracepoint programs (last verifier lines follow)", err);
-  if (int err = tcpstates__attach(skel_.get()); err) fail("cannot attach to the TCP tracepoints", err);
+    throw_kernel_error("the kernel refused tcpsight's tracepoint programs (last verifier lines follow)", err);
+  if (int err = tcpstates__attach(skel_.get()); err) throw_kernel_error("cannot attach to the TCP tracepoints", err);
 
   if (options.stream_kinds) {
     ring_.reset(ring_buffer__new(bpf_map__fd(skel_->maps.events), &Tracer::on_record, this, nullptr));
-    if (!ring_) fail("cannot open the event ring buffer", -errno);
+    if (!ring_) throw_kernel_error("cannot open the event ring buffer", -errno);
   }
 }
 
@@ -71,7 +64,7 @@ int Tracer::poll(int timeout_ms, const EventSink& sink) {
   int n = ring_buffer__poll(ring_.get(), timeout_ms);
   if (n < 0 && n != -EINTR) {
     sink_ = nullptr;
-    fail("reading the event ring buffer failed", n);
+    throw_kernel_error("reading the event ring buffer failed", n);
   }
   // Records are submitted without wake-ups: drain whatever is queued, woken or not.
   const int more = ring_buffer__consume(ring_.get());
@@ -83,7 +76,7 @@ ts_counters Tracer::read_counters() const {
   std::vector<ts_counters> per_cpu(static_cast<size_t>(ncpus_));
   const __u32 key = 0;
   if (int err = bpf_map_lookup_elem(bpf_map__fd(skel_->maps.counters), &key, per_cpu.data()); err)
-    fail("cannot read the counters map", -errno);
+    throw_kernel_error("cannot read the counters map", -errno);
   return sum_counters(per_cpu);
 }
 
