@@ -12,6 +12,9 @@ char LICENSE[] SEC("license") = "GPL";
 const volatile __u32 target_netns = 0;   /* 0: every network namespace */
 const volatile __u32 stream_kinds = 0;   /* TS_STREAM_BIT(kind) set: stream that kind */
 const volatile __u64 wakeup_bytes = 256 * 1024; /* wake the reader once this much is queued */
+const volatile bool track_sockets = true; /* per-socket storage: owner, timing, 4-tuple at close */
+
+#define ECONNRESET_ 104 /* tcp_reset() sets sk_err to this before the socket reaches CLOSE */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -129,8 +132,8 @@ static __always_inline struct ts_event *reserve_event(struct ts_counters *c, con
 	return e;
 }
 
-/* Keeps the socket's last complete 4-tuple; on ->CLOSE, where the kernel has already released
- * the local port, puts it back into the record. */
+/* Keeps the socket's last complete 4-tuple; once the kernel has released the local port (at
+ * ->CLOSE, and for a reset sent just after it), puts it back into the record. */
 static __always_inline void keep_tuple(struct sock_info *info, struct ts_event *e)
 {
 	if (!info)
@@ -141,7 +144,7 @@ static __always_inline void keep_tuple(struct sock_info *info, struct ts_event *
 		info->sport = e->sport;
 		info->dport = e->dport;
 		info->tuple_known = 1;
-	} else if (e->new_state == TS_CLOSE && info->tuple_known) {
+	} else if ((e->kind != TS_EV_STATE || e->new_state == TS_CLOSE) && info->tuple_known) {
 		__builtin_memcpy(e->saddr, info->saddr, sizeof(e->saddr));
 		__builtin_memcpy(e->daddr, info->daddr, sizeof(e->daddr));
 		e->sport = info->sport;
@@ -175,10 +178,11 @@ int BPF_PROG(on_state_change, struct sock *sk, int oldstate, int newstate)
 
 	struct ts_counters *c = percpu_counters();
 	__u64 now = bpf_ktime_get_ns();
-	struct sock_info *info = bpf_sk_storage_get(&sock_infos, sk, NULL, BPF_SK_STORAGE_GET_F_CREATE);
+	struct sock_info *info =
+		track_sockets ? bpf_sk_storage_get(&sock_infos, sk, NULL, BPF_SK_STORAGE_GET_F_CREATE) : NULL;
 	__u64 prev_ns = 0, life_ns = 0;
 	int timing_known = 0;
-	int time_wait;
+	int time_wait, reset;
 
 	if (info) {
 		/* A passive child starts here: what it cloned from its listener is not its own timing. */
@@ -200,7 +204,9 @@ int BPF_PROG(on_state_change, struct sock *sk, int oldstate, int newstate)
 			life_ns = now - info->born_ns;
 		info->since_ns = now;
 	}
-	time_wait = ts_enters_time_wait(oldstate, newstate, info && info->reset);
+	/* A reset seen by the tracepoints, or the error tcp_reset() leaves before closing. */
+	reset = (info && info->reset) || (newstate == TS_CLOSE && BPF_CORE_READ(sk, sk_err) == ECONNRESET_);
+	time_wait = ts_enters_time_wait(oldstate, newstate, reset);
 
 	if (c) {
 		count(&c->events_seen);
@@ -227,6 +233,8 @@ int BPF_PROG(on_state_change, struct sock *sk, int oldstate, int newstate)
 		e->flags |= TS_F_TIMING_KNOWN;
 	if (time_wait)
 		e->flags |= TS_F_TIME_WAIT;
+	if (reset)
+		e->flags |= TS_F_RESET;
 	keep_tuple(info, e);
 	submit_event(e);
 	return 0;
@@ -236,7 +244,7 @@ int BPF_PROG(on_state_change, struct sock *sk, int oldstate, int newstate)
 static __always_inline void on_sock_event(const struct sock *sk, enum ts_event_kind kind, int mark_reset)
 {
 	struct ts_counters *c = percpu_counters();
-	struct sock_info *info = bpf_sk_storage_get(&sock_infos, (void *)sk, NULL, 0);
+	struct sock_info *info = track_sockets ? bpf_sk_storage_get(&sock_infos, (void *)sk, NULL, 0) : NULL;
 
 	if (mark_reset && info)
 		info->reset = 1;
@@ -263,8 +271,10 @@ static __always_inline void on_sock_event(const struct sock *sk, enum ts_event_k
 		return;
 	struct ts_event *e = reserve_event(c, sk, kind, info);
 
-	if (e)
+	if (e) {
+		keep_tuple(info, e);
 		submit_event(e);
+	}
 }
 
 SEC("tp_btf/tcp_retransmit_skb")

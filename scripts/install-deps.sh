@@ -4,7 +4,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
   libcli11-dev libfmt-dev nlohmann-json3-dev libcpp-httplib-dev libncurses-dev libgtest-dev libbenchmark-dev
-  iproute2 iptables tmux procps prometheus prometheus-node-exporter bpftrace hyperfine
+  iproute2 iptables tmux procps gawk hyperfine prometheus prometheus-node-exporter bpftrace
 )
 missing=()
 for p in "${packages[@]}"; do

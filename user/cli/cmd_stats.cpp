@@ -24,7 +24,7 @@ struct StatsOptions {
 int run_stats(const StatsOptions& options) {
   check_bpf_prerequisites();
   // Counters and snapshots carry everything stats reports: no event is streamed, so none is lost.
-  Tracer tracer({.netns = current_netns_inode(), .stream_kinds = 0});
+  Tracer tracer({.netns = current_netns_inode(), .stream_kinds = 0, .track_sockets = false});
   Snapshotter snapshotter;
   Aggregator aggregator;
 

@@ -19,6 +19,9 @@ struct TracerOptions {
   uint32_t netns = 0;        // only this network namespace; 0: all
   uint32_t stream_kinds = 0; // TS_STREAM_BIT(kind) for each kind to stream; 0: counters only
   size_t ring_bytes = 8u << 20;
+  // Per-socket storage for owner, time in state, lifetime and connect latency. Costs an allocation
+  // per socket; front ends that show none of these leave it off.
+  bool track_sockets = true;
 };
 
 class Tracer {
