@@ -19,6 +19,25 @@ size_t FlowKeyHash::operator()(const FlowKey& k) const noexcept {
   return h;
 }
 
+namespace {
+// What one event adds to the totals while no kernel counters have been read yet.
+void add_to_estimate(ts_counters& c, const ts_event& e) {
+  ++c.events_seen;
+  const auto o = static_cast<size_t>(e.old_state) % TS_NSTATES, n = static_cast<size_t>(e.new_state) % TS_NSTATES;
+  switch (e.kind) {
+    case TS_EV_STATE:
+      ++c.transitions[o][n];
+      if (ts_enters_time_wait(e.old_state, e.new_state, (e.flags & TS_F_RESET) != 0)) ++c.time_wait_entered;
+      break;
+    case TS_EV_RETRANSMIT: ++c.retransmits[n]; break;
+    case TS_EV_SYNACK_RETRANSMIT: ++c.synack_retransmits; break;
+    case TS_EV_RESET_SENT: ++c.resets_sent; break;
+    case TS_EV_RESET_RECEIVED: ++c.resets_received; break;
+    default: break;
+  }
+}
+}  // namespace
+
 Aggregator::Aggregator(size_t flow_capacity) : flow_capacity_(std::max<size_t>(flow_capacity, 1)) {}
 
 void Aggregator::on_counters(const ts_counters& totals, double now_s) {
@@ -55,6 +74,7 @@ double Aggregator::retransmit_rate() const {
 
 void Aggregator::on_event(const ts_event& e) {
   ++tally_.received;
+  if (!has_counters_) add_to_estimate(totals_, e);  // totals() promises the events' word until then
   const auto o = static_cast<size_t>(e.old_state) % TS_NSTATES, n = static_cast<size_t>(e.new_state) % TS_NSTATES;
   switch (e.kind) {
     case TS_EV_STATE:

@@ -28,7 +28,7 @@ uint64_t total_retransmits(const ts_counters& c) {
   return n;
 }
 
-uint64_t histogram_count(const uint64_t (&slots)[TS_HIST_SLOTS]) {
+uint64_t histogram_count(const __u64 (&slots)[TS_HIST_SLOTS]) {
   uint64_t n = 0;
   for (uint64_t v : slots) n += v;
   return n;

@@ -12,7 +12,7 @@ ts_counters sum_counters(std::span<const ts_counters> per_cpu);
 
 uint64_t total_retransmits(const ts_counters& c);
 
-// Sum of a log2 histogram's slots.
-uint64_t histogram_count(const uint64_t (&slots)[TS_HIST_SLOTS]);
+// Sum of a log2 histogram's slots (a ts_counters histogram field).
+uint64_t histogram_count(const __u64 (&slots)[TS_HIST_SLOTS]);
 
 }  // namespace tcpsight

@@ -25,6 +25,9 @@ std::optional<int> parse_state(std::string_view text) {
   if (norm == "SYN_RECEIVED") norm = "SYN_RECV";
   if (norm == "FIN_WAIT_1") norm = "FIN_WAIT1";
   if (norm == "FIN_WAIT_2") norm = "FIN_WAIT2";
+  if (norm == "ESTAB") norm = "ESTABLISHED";  // ss's column and state-filter spellings
+  if (norm == "LISTENING") norm = "LISTEN";
+  if (norm == "CLOSED") norm = "CLOSE";
   for (size_t i = 1; i < kNames.size(); ++i)
     if (kNames[i] == norm) return static_cast<int>(i);
   return std::nullopt;

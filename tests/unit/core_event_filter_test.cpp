@@ -1,0 +1,120 @@
+// EventFilter: the trace options --port, --addr, --pid and --state, as a user combines them.
+#include <gtest/gtest.h>
+
+#include "core/event_filter.hpp"
+#include "core_test_input.hpp"
+
+namespace tcpsight {
+namespace {
+
+using test::Ends;
+using test::flow_event;
+using test::state_change;
+
+const Ends kV4{"10.0.0.1", 40000, "10.0.0.2", 8080};
+
+TEST(EventFilter, EmptyFilterMatchesEverything) {
+  const EventFilter any;
+  EXPECT_TRUE(any.matches(state_change(kV4, TS_CLOSE, TS_SYN_SENT)));
+  EXPECT_TRUE(any.matches(flow_event(TS_EV_RETRANSMIT, kV4, TS_ESTABLISHED)));
+}
+
+TEST(EventFilter, PortMatchesEitherEnd) {
+  EventFilter f;
+  f.ports = {8080};
+  EXPECT_TRUE(f.matches(state_change(kV4, TS_SYN_SENT, TS_ESTABLISHED))) << "remote port";
+  EXPECT_TRUE(f.matches(state_change(kV4.reversed(), TS_SYN_RECV, TS_ESTABLISHED))) << "local port";
+  EXPECT_FALSE(f.matches(state_change({"10.0.0.1", 40000, "10.0.0.2", 8081}, TS_SYN_SENT, TS_ESTABLISHED)));
+
+  f.ports = {22, 40000};  // several --port options: any of them
+  EXPECT_TRUE(f.matches(state_change(kV4, TS_SYN_SENT, TS_ESTABLISHED)));
+  f.ports = {22, 443};
+  EXPECT_FALSE(f.matches(state_change(kV4, TS_SYN_SENT, TS_ESTABLISHED)));
+}
+
+TEST(EventFilter, AddressMatchesEitherEnd) {
+  EventFilter f;
+  f.addr = parse_address("10.0.0.2");
+  EXPECT_TRUE(f.matches(state_change(kV4, TS_SYN_SENT, TS_ESTABLISHED)));
+  EXPECT_TRUE(f.matches(state_change(kV4.reversed(), TS_SYN_RECV, TS_ESTABLISHED)));
+  f.addr = parse_address("10.0.0.3");
+  EXPECT_FALSE(f.matches(state_change(kV4, TS_SYN_SENT, TS_ESTABLISHED)));
+}
+
+TEST(EventFilter, IPv4AddressMatchesIPv4MappedIPv6Sockets) {
+  const Ends mapped{"::ffff:10.0.0.1", 40000, "::ffff:10.0.0.2", 8080};
+  EventFilter f;
+  f.addr = parse_address("10.0.0.2");
+  EXPECT_TRUE(f.matches(state_change(mapped, TS_SYN_SENT, TS_ESTABLISHED))) << "dual-stack socket, IPv4 peer";
+  f.addr = parse_address("::ffff:10.0.0.1");
+  EXPECT_TRUE(f.matches(state_change(kV4, TS_SYN_SENT, TS_ESTABLISHED))) << "and the other way round";
+  f.addr = parse_address("10.0.0.9");
+  EXPECT_FALSE(f.matches(state_change(mapped, TS_SYN_SENT, TS_ESTABLISHED)));
+  // A plain IPv6 address whose last four bytes happen to spell 10.0.0.2 is another host.
+  f.addr = parse_address("2001:db8::a00:2");
+  EXPECT_FALSE(f.matches(state_change(kV4, TS_SYN_SENT, TS_ESTABLISHED)));
+  f.addr = parse_address("10.0.0.2");
+  EXPECT_FALSE(f.matches(state_change({"2001:db8::1", 1, "2001:db8::a00:2", 2}, TS_SYN_SENT, TS_ESTABLISHED)));
+}
+
+TEST(EventFilter, IPv6AddressMatch) {
+  EventFilter f;
+  f.addr = parse_address("[::1]");
+  EXPECT_TRUE(f.matches(state_change({"::1", 5000, "::1", 80}, TS_SYN_SENT, TS_ESTABLISHED)));
+  EXPECT_FALSE(f.matches(state_change(kV4, TS_SYN_SENT, TS_ESTABLISHED)));
+}
+
+TEST(EventFilter, PidMatchesOnlyAKnownOwner) {
+  EventFilter f;
+  f.pid = 4242;
+  EXPECT_TRUE(f.matches(state_change(kV4, TS_CLOSE, TS_SYN_SENT).owner(4242, "curl")));
+  EXPECT_FALSE(f.matches(state_change(kV4, TS_CLOSE, TS_SYN_SENT).owner(4243, "curl")));
+  EXPECT_FALSE(f.matches(state_change(kV4, TS_FIN_WAIT2, TS_CLOSE))) << "owner unknown: never a match";
+
+  // Even if the unknown owner's tgid field happened to hold the pid, it is not trusted.
+  ts_event stale = state_change(kV4, TS_FIN_WAIT2, TS_CLOSE);
+  stale.tgid = 4242;
+  EXPECT_FALSE(f.matches(stale));
+
+  f.pid = 0;  // pid 0 is not "anyone": unknown owners still do not match
+  EXPECT_FALSE(f.matches(state_change(kV4, TS_FIN_WAIT2, TS_CLOSE)));
+}
+
+TEST(EventFilter, StateMatchesOldOrNew) {
+  EventFilter f;
+  f.states = {TS_FIN_WAIT2};
+  EXPECT_TRUE(f.matches(state_change(kV4, TS_FIN_WAIT1, TS_FIN_WAIT2))) << "new state";
+  EXPECT_TRUE(f.matches(state_change(kV4, TS_FIN_WAIT2, TS_CLOSE))) << "old state";
+  EXPECT_FALSE(f.matches(state_change(kV4, TS_ESTABLISHED, TS_FIN_WAIT1)));
+  EXPECT_TRUE(f.matches(flow_event(TS_EV_RETRANSMIT, kV4, TS_FIN_WAIT2))) << "a retransmit in that state";
+
+  f.states = {TS_LISTEN, TS_CLOSE_WAIT};
+  EXPECT_TRUE(f.matches(state_change(kV4, TS_ESTABLISHED, TS_CLOSE_WAIT)));
+  EXPECT_TRUE(f.matches(state_change(kV4, TS_LISTEN, TS_SYN_RECV)));
+  EXPECT_FALSE(f.matches(state_change(kV4, TS_SYN_SENT, TS_ESTABLISHED)));
+}
+
+TEST(EventFilter, SynRecvCoversRequestSockets) {
+  EventFilter f;
+  f.states = {TS_SYN_RECV};
+  EXPECT_TRUE(f.matches(flow_event(TS_EV_SYNACK_RETRANSMIT, kV4.reversed(), TS_NEW_SYN_RECV)));
+  f.states = {TS_NEW_SYN_RECV};
+  EXPECT_TRUE(f.matches(state_change(kV4.reversed(), TS_SYN_RECV, TS_ESTABLISHED)));
+}
+
+TEST(EventFilter, AllConditionsMustHold) {
+  EventFilter f;
+  f.ports = {8080};
+  f.addr = parse_address("10.0.0.2");
+  f.pid = 7;
+  f.states = {TS_SYN_SENT};
+  const ts_event hit = state_change(kV4, TS_CLOSE, TS_SYN_SENT).owner(7, "app");
+  EXPECT_TRUE(f.matches(hit));
+  EXPECT_FALSE(f.matches(state_change(kV4, TS_CLOSE, TS_SYN_SENT).owner(8, "app")));
+  EXPECT_FALSE(f.matches(state_change({"10.0.0.1", 40000, "10.0.0.3", 8080}, TS_CLOSE, TS_SYN_SENT).owner(7, "app")));
+  EXPECT_FALSE(f.matches(state_change({"10.0.0.1", 40000, "10.0.0.2", 9090}, TS_CLOSE, TS_SYN_SENT).owner(7, "app")));
+  EXPECT_FALSE(f.matches(state_change(kV4, TS_ESTABLISHED, TS_FIN_WAIT1).owner(7, "app")));
+}
+
+}  // namespace
+}  // namespace tcpsight
