@@ -34,8 +34,9 @@ static __always_inline void skc_read_tuple(const struct sock_common *skc, __u8 *
 		__builtin_memcpy(saddr, &s, 4);
 		__builtin_memcpy(daddr, &d, 4);
 	} else if (fam == AF_INET6) {
-		BPF_CORE_READ_INTO(saddr, skc, skc_v6_rcv_saddr.in6_u.u6_addr8);
-		BPF_CORE_READ_INTO(daddr, skc, skc_v6_daddr.in6_u.u6_addr8);
+		/* All 16 bytes: saddr/daddr are pointers here, so BPF_CORE_READ_INTO would copy sizeof(*saddr) = 1. */
+		bpf_core_read(saddr, 16, &skc->skc_v6_rcv_saddr);
+		bpf_core_read(daddr, 16, &skc->skc_v6_daddr);
 	}
 }
 

@@ -23,6 +23,9 @@ else()
                       "CONFIG_DEBUG_INFO_BTF=y or pass -DTCPSIGHT_VMLINUX_H=/path/to/vmlinux.h")
 endif()
 
+# One target owns vmlinux.h, so parallel skeleton builds never write it at the same time.
+add_custom_target(vmlinux_h DEPENDS ${BPF_GEN_DIR}/vmlinux.h)
+
 if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|amd64")
   set(BPF_TARGET_ARCH x86)
 elseif(CMAKE_SYSTEM_PROCESSOR MATCHES "aarch64|arm64")
@@ -48,6 +51,7 @@ function(bpf_skeleton name source)
     DEPENDS ${src} ${bpf_headers} ${BPF_GEN_DIR}/vmlinux.h
     COMMENT "Building BPF skeleton ${name}")
   add_custom_target(${name}_skel_gen DEPENDS ${skel})
+  add_dependencies(${name}_skel_gen vmlinux_h)
   add_library(${name}_skel INTERFACE)
   add_dependencies(${name}_skel ${name}_skel_gen)
   target_include_directories(${name}_skel INTERFACE ${BPF_GEN_DIR})

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "core/event_format.hpp"
 #include "core_test_input.hpp"
 
@@ -34,7 +36,7 @@ TEST(TraceJson, StateEventWithKnownOwnerAndTiming) {
                          .timing(1'500'000)
                          .cookie(77)
                          .netns(4026531840u);
-  const nlohmann::json j = trace_json(e, kClock);
+  const nlohmann::json j = nlohmann::json::parse(trace_json(e, kClock));
   EXPECT_EQ(j["kind"], "state");
   EXPECT_EQ(j["pid"], 4242);
   EXPECT_EQ(j["comm"], "curl");
@@ -50,11 +52,11 @@ TEST(TraceJson, StateEventWithKnownOwnerAndTiming) {
   EXPECT_EQ(j["netns"], 4026531840u);
   EXPECT_EQ(j["family"], "ipv4");
   EXPECT_FALSE(j.contains("lifetime_ms")) << "only a close has a lifetime";
-  EXPECT_EQ(j.dump().find('\n'), std::string::npos);
+  EXPECT_EQ(trace_json(e, kClock).find('\n'), std::string::npos);
 }
 
 TEST(TraceJson, UnknownOwnerAndTimingAreNullNotZero) {
-  const nlohmann::json j = trace_json(state_change(kClientV4, TS_ESTABLISHED, TS_CLOSE_WAIT).at_ns(1), kClock);
+  const nlohmann::json j = nlohmann::json::parse(trace_json(state_change(kClientV4, TS_ESTABLISHED, TS_CLOSE_WAIT).at_ns(1), kClock));
   ASSERT_TRUE(j.contains("pid"));
   EXPECT_TRUE(j["pid"].is_null());
   EXPECT_TRUE(j["comm"].is_null());
@@ -66,7 +68,7 @@ TEST(TraceJson, ActiveCloseIntoTimeWaitOverIPv6) {
   const ts_event e = state_change(kClientV6, TS_FIN_WAIT2, TS_CLOSE)
                          .timing(3'000'000, 250'000'000)
                          .flags(TS_F_TIME_WAIT);
-  const nlohmann::json j = trace_json(e, kClock);
+  const nlohmann::json j = nlohmann::json::parse(trace_json(e, kClock));
   EXPECT_EQ(j["local"], "[::1]:40001");
   EXPECT_EQ(j["remote"], "[::1]:80");
   EXPECT_EQ(j["family"], "ipv6");
@@ -79,21 +81,21 @@ TEST(TraceJson, ActiveCloseIntoTimeWaitOverIPv6) {
 
 TEST(TraceJson, ResetCloseIsFlaggedAndIsNoTimeWait) {
   const nlohmann::json j =
-      trace_json(state_change(kClientV4, TS_ESTABLISHED, TS_CLOSE).flags(TS_F_RESET), kClock);
+      nlohmann::json::parse(trace_json(state_change(kClientV4, TS_ESTABLISHED, TS_CLOSE).flags(TS_F_RESET), kClock));
   EXPECT_EQ(j["reset"], true);
   EXPECT_EQ(j["time_wait"], false);
   EXPECT_TRUE(j["lifetime_ms"].is_null()) << "close of a socket opened before tracing: lifetime unknown";
 }
 
 TEST(TraceJson, RetransmitsAndResetsHaveTheirOwnKinds) {
-  const nlohmann::json r = trace_json(flow_event(TS_EV_RETRANSMIT, kClientV4, TS_SYN_SENT), kClock);
+  const nlohmann::json r = nlohmann::json::parse(trace_json(flow_event(TS_EV_RETRANSMIT, kClientV4, TS_SYN_SENT), kClock));
   EXPECT_EQ(r["kind"], "retransmit");
   EXPECT_EQ(r["state"], "SYN_SENT");
   EXPECT_FALSE(r.contains("old"));
-  EXPECT_EQ(trace_json(flow_event(TS_EV_SYNACK_RETRANSMIT, kClientV4.reversed(), TS_NEW_SYN_RECV), kClock)["kind"],
+  EXPECT_EQ(nlohmann::json::parse(trace_json(flow_event(TS_EV_SYNACK_RETRANSMIT, kClientV4.reversed(), TS_NEW_SYN_RECV), kClock))["kind"],
             "synack_retransmit");
-  EXPECT_EQ(trace_json(flow_event(TS_EV_RESET_SENT, kClientV4, TS_ESTABLISHED), kClock)["kind"], "reset_sent");
-  EXPECT_EQ(trace_json(flow_event(TS_EV_RESET_RECEIVED, kClientV4, TS_ESTABLISHED), kClock)["kind"],
+  EXPECT_EQ(nlohmann::json::parse(trace_json(flow_event(TS_EV_RESET_SENT, kClientV4, TS_ESTABLISHED), kClock))["kind"], "reset_sent");
+  EXPECT_EQ(nlohmann::json::parse(trace_json(flow_event(TS_EV_RESET_RECEIVED, kClientV4, TS_ESTABLISHED), kClock))["kind"],
             "reset_received");
 }
 
@@ -139,8 +141,20 @@ TEST(TraceLine, RetransmitNamesItsState) {
 TEST(TraceLine, CommIsCutAtItsTerminatorOrSixteenBytes) {
   ts_event e = state_change(kClientV4, TS_CLOSE, TS_SYN_SENT).owner(1, "x");
   std::memset(e.comm, 'a', sizeof e.comm);  // the kernel fills all 16 bytes without a terminator
-  EXPECT_EQ(trace_json(e, kClock)["comm"], std::string(16, 'a'));
+  EXPECT_EQ(nlohmann::json::parse(trace_json(e, kClock))["comm"], std::string(16, 'a'));
 }
 
+}  // namespace
+}  // namespace tcpsight
+
+namespace tcpsight {
+namespace {
+TEST(TraceJson, OddProcessNamesStayValidJson) {
+  ts_event e = test::state_change(kClientV4, TS_CLOSE, TS_SYN_SENT).owner(7, "a\"b\\c");
+  e.comm[5] = '\n';
+  e.comm[6] = static_cast<char>(0xe9);
+  const nlohmann::json j = nlohmann::json::parse(trace_json(e, kClock));
+  EXPECT_EQ(j["comm"], "a\"b\\c\n\u00e9");
+}
 }  // namespace
 }  // namespace tcpsight

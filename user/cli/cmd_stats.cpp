@@ -1,5 +1,6 @@
 #include <cstdio>
 #include <memory>
+#include <optional>
 
 #include "cli/commands.hpp"
 #include "cli/signals.hpp"
@@ -24,7 +25,9 @@ struct StatsOptions {
 int run_stats(const StatsOptions& options) {
   check_bpf_prerequisites();
   // Counters and snapshots carry everything stats reports: no event is streamed, so none is lost.
-  Tracer tracer({.netns = current_netns_inode(), .stream_kinds = 0, .track_sockets = false});
+  // A single report is a snapshot: counters since start would all be zero, so none are loaded.
+  std::optional<Tracer> tracer;
+  if (options.count != 1) tracer.emplace(TracerOptions{.netns = current_netns_inode(), .stream_kinds = 0, .track_sockets = false});
   Snapshotter snapshotter;
   Aggregator aggregator;
 
@@ -33,7 +36,8 @@ int run_stats(const StatsOptions& options) {
   double next = start;
   for (uint64_t reports = 0; !stop_requested();) {
     const double now = monotonic_seconds();
-    aggregator.on_counters(tracer.read_counters(), now);
+    aggregator.on_counters(tracer ? tracer->read_counters() : ts_counters{}, now);
+    aggregator.on_events_missed(tracer ? tracer->missed_events() : 0);
     aggregator.on_snapshot(SocketCensus::from_records(snapshotter.take()));
     const std::string out = options.json ? stats_json(aggregator, wall_seconds()).dump() + "\n"
                                          : stats_text(aggregator, wall_seconds());

@@ -52,7 +52,7 @@ int run_trace(const TraceOptions& options) {
   bool output_ok = true;
   const Tracer::EventSink print = [&](const ts_event& e) {
     if (!output_ok || !filter.matches(e)) return;
-    const std::string line = options.json ? trace_json(e, clock).dump() : format_trace_line(e, clock);
+    const std::string line = options.json ? trace_json(e, clock) : format_trace_line(e, clock);
     if (std::fputs(line.c_str(), stdout) < 0 || std::fputc('\n', stdout) == EOF) output_ok = false;
     ++shown;
   };
@@ -66,8 +66,9 @@ int run_trace(const TraceOptions& options) {
   std::fflush(stdout);
 
   const ts_counters totals = tracer.read_counters();
-  std::fprintf(stderr, "tcpsight: %llu events shown, %llu lost\n", static_cast<unsigned long long>(shown),
-               static_cast<unsigned long long>(totals.events_lost));
+  std::fprintf(stderr, "tcpsight: %llu events shown, %llu lost, %llu missed by the kernel\n",
+               static_cast<unsigned long long>(shown), static_cast<unsigned long long>(totals.events_lost),
+               static_cast<unsigned long long>(tracer.missed_events()));
   return 0;
 }
 

@@ -55,6 +55,9 @@ class Aggregator {
   // Exact totals since attach, summed over CPUs; `now_s` is a monotonic time in seconds.
   void on_counters(const ts_counters& totals, double now_s);
   void on_snapshot(SocketCensus census);
+  // Tracepoint hits the kernel skipped (recursion guard); they are in no count.
+  void on_events_missed(uint64_t missed) { events_missed_ = missed; }
+  uint64_t events_missed() const { return events_missed_; }
   void on_event(const ts_event& e);
 
   // Exact totals when the kernel's counters have been read, else what the events said.
@@ -89,6 +92,7 @@ class Aggregator {
   EventTally tally_;
   std::unordered_map<FlowKey, FlowTrouble, FlowKeyHash> flows_;
   uint64_t flows_evicted_ = 0;
+  uint64_t events_missed_ = 0;
 };
 
 }  // namespace tcpsight

@@ -2,7 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
 #include <cmath>
+#include <iterator>
 #include <cstring>
 #include <ctime>
 
@@ -70,33 +74,77 @@ std::string format_trace_line(const ts_event& e, const Clock& clock) {
   return line;
 }
 
-nlohmann::json trace_json(const ts_event& e, const Clock& clock) {
+namespace {
+
+// The per-event path of `trace --json`: written straight into a buffer, no document built.
+void append_endpoint(fmt::memory_buffer& out, uint8_t family, const uint8_t addr[16], uint16_t port) {
+  char host[INET6_ADDRSTRLEN] = "?";
+  if (family == AF_INET || family == AF_INET6) inet_ntop(family, addr, host, sizeof host);
+  if (family == AF_INET6)
+    fmt::format_to(std::back_inserter(out), "\"[{}]:{}\"", host, port);
+  else
+    fmt::format_to(std::back_inserter(out), "\"{}:{}\"", host, port);
+}
+
+// comm is whatever the process named itself: escape it so every line stays valid JSON.
+void append_json_string(fmt::memory_buffer& out, std::string_view text) {
+  out.push_back('"');
+  for (const char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(ch);
+    } else if (c < 0x20 || c >= 0x7f) {
+      fmt::format_to(std::back_inserter(out), "\\u{:04x}", c);  // bytes above ASCII as Latin-1
+    } else {
+      out.push_back(ch);
+    }
+  }
+  out.push_back('"');
+}
+
+void append_ms_or_null(fmt::memory_buffer& out, bool known, uint64_t ns) {
+  if (known)
+    fmt::format_to(std::back_inserter(out), "{:.6f}", static_cast<double>(ns) / 1e6);
+  else
+    fmt::format_to(std::back_inserter(out), "null");
+}
+
+}  // namespace
+
+std::string trace_json(const ts_event& e, const Clock& clock) {
   const bool owner = e.flags & TS_F_OWNER_KNOWN;
   const bool timing = e.flags & TS_F_TIMING_KNOWN;
-  nlohmann::json j = {
-      {"time", clock.wall_seconds(e.ts_ns)},
-      {"kind", event_kind_name(e.kind)},
-      {"pid", owner ? nlohmann::json(e.tgid) : nlohmann::json(nullptr)},
-      {"comm", owner ? nlohmann::json(comm_of(e)) : nlohmann::json(nullptr)},
-      {"local", format_endpoint(IpAddress::from_raw(e.family, e.saddr), e.sport)},
-      {"remote", format_endpoint(IpAddress::from_raw(e.family, e.daddr), e.dport)},
-      {"family", e.family == 10 ? "ipv6" : "ipv4"},
-      {"cookie", e.cookie},
-      {"netns", e.netns},
-  };
-  if (e.kind == TS_EV_STATE) {
-    j["old"] = state_name(e.old_state);
-    j["new"] = state_name(e.new_state);
-    j["prev_state_ms"] = timing ? nlohmann::json(static_cast<double>(e.prev_state_ns) / 1e6) : nlohmann::json(nullptr);
-    if (e.new_state == TS_CLOSE)
-      j["lifetime_ms"] =
-          timing && e.lifetime_ns ? nlohmann::json(static_cast<double>(e.lifetime_ns) / 1e6) : nlohmann::json(nullptr);
-    j["time_wait"] = (e.flags & TS_F_TIME_WAIT) != 0;
+  fmt::memory_buffer out;
+  auto it = std::back_inserter(out);
+  fmt::format_to(it, "{{\"time\":{:.6f},\"kind\":\"{}\",\"pid\":", clock.wall_seconds(e.ts_ns),
+                 event_kind_name(e.kind));
+  if (owner) {
+    fmt::format_to(it, "{},\"comm\":", e.tgid);
+    append_json_string(out, std::string_view(e.comm, strnlen(e.comm, sizeof e.comm)));
   } else {
-    j["state"] = state_name(e.new_state);
+    fmt::format_to(it, "null,\"comm\":null");
   }
-  j["reset"] = (e.flags & TS_F_RESET) != 0;
-  return j;
+  fmt::format_to(it, ",\"local\":");
+  append_endpoint(out, e.family, e.saddr, e.sport);
+  fmt::format_to(it, ",\"remote\":");
+  append_endpoint(out, e.family, e.daddr, e.dport);
+  fmt::format_to(it, ",\"family\":\"{}\",\"cookie\":{},\"netns\":{}", e.family == AF_INET6 ? "ipv6" : "ipv4",
+                 e.cookie, e.netns);
+  if (e.kind == TS_EV_STATE) {
+    fmt::format_to(it, ",\"old\":\"{}\",\"new\":\"{}\",\"prev_state_ms\":", state_name(e.old_state),
+                   state_name(e.new_state));
+    append_ms_or_null(out, timing, e.prev_state_ns);
+    if (e.new_state == TS_CLOSE) {
+      fmt::format_to(it, ",\"lifetime_ms\":");
+      append_ms_or_null(out, timing && e.lifetime_ns, e.lifetime_ns);
+    }
+    fmt::format_to(it, ",\"time_wait\":{}", (e.flags & TS_F_TIME_WAIT) != 0);
+  } else {
+    fmt::format_to(it, ",\"state\":\"{}\"", state_name(e.new_state));
+  }
+  fmt::format_to(it, ",\"reset\":{}}}", (e.flags & TS_F_RESET) != 0);
+  return fmt::to_string(out);
 }
 
 }  // namespace tcpsight

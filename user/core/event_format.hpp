@@ -1,7 +1,6 @@
 // One trace line per event: for people, and as JSON for scripts.
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <string>
 
 #include "tcpsight/abi.h"
@@ -19,6 +18,7 @@ std::string_view event_kind_name(int kind);
 
 std::string trace_header();
 std::string format_trace_line(const ts_event& e, const Clock& clock);
-nlohmann::json trace_json(const ts_event& e, const Clock& clock);
+// One JSON object, no newline (design.md §4 `trace --json`).
+std::string trace_json(const ts_event& e, const Clock& clock);
 
 }  // namespace tcpsight

@@ -76,7 +76,7 @@ nlohmann::json stats_json(const Aggregator& agg, double wall_time_s) {
         {"entered", c.time_wait_entered},
         {"remaining_seconds", {{"min", tw.min}, {"p50", tw.p50}, {"max", tw.max}}},
         {"top_peers", peers}}},
-      {"events", {{"received", c.events_seen}, {"lost", c.events_lost}}},
+      {"events", {{"received", c.events_seen}, {"lost", c.events_lost}, {"missed", agg.events_missed()}}},
   };
 }
 
@@ -107,7 +107,8 @@ std::string stats_text(const Aggregator& agg, double wall_time_s) {
   for (const auto& l : census.listeners)
     out += fmt::format("listen      {:<30} syn queue {}  accept queue {}/{}\n", endpoint(l), l.syn_queue, l.accept_queue,
                        l.max_backlog);
-  out += fmt::format("events      {} received, {} lost\n", c.events_seen, c.events_lost);
+  out += fmt::format("events      {} received, {} lost, {} missed by the kernel\n", c.events_seen, c.events_lost,
+                     agg.events_missed());
   return out;
 }
 

@@ -28,6 +28,12 @@ Snapshotter::Snapshotter() {
 Snapshotter::~Snapshotter() = default;
 
 std::vector<ts_sock_record> Snapshotter::take() {
+  std::vector<ts_sock_record> records;
+  take(records);
+  return records;
+}
+
+void Snapshotter::take(std::vector<ts_sock_record>& records) {
   UniqueFd iter(bpf_iter_create(bpf_link__fd(skel_->links.dump_sockets)));
   if (!iter) throw_kernel_error("cannot start a socket snapshot", -errno);
   buffer_.resize(std::max<size_t>(buffer_.size(), 1u << 16));
@@ -42,9 +48,8 @@ std::vector<ts_sock_record> Snapshotter::take() {
     }
     used += static_cast<size_t>(n);
   }
-  std::vector<ts_sock_record> records(used / sizeof(ts_sock_record));
+  records.resize(used / sizeof(ts_sock_record));
   std::memcpy(records.data(), buffer_.data(), records.size() * sizeof(ts_sock_record));
-  return records;
 }
 
 }  // namespace tcpsight

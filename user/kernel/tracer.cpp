@@ -82,4 +82,15 @@ ts_counters Tracer::read_counters() const {
   return sum_counters(per_cpu);
 }
 
+uint64_t Tracer::missed_events() const {
+  uint64_t missed = 0;
+  bpf_program* prog = nullptr;
+  bpf_object__for_each_program(prog, skel_->obj) {
+    bpf_prog_info info{};
+    __u32 len = sizeof info;
+    if (bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len) == 0) missed += info.recursion_misses;
+  }
+  return missed;
+}
+
 }  // namespace tcpsight

@@ -36,6 +36,10 @@ class Tracer {
   // Exact totals since attach, summed over CPUs.
   ts_counters read_counters() const;
 
+  // Tracepoint hits the kernel skipped because another BPF program was already running on that
+  // CPU (its recursion guard, prog info `recursion_misses`): events neither counted nor streamed.
+  uint64_t missed_events() const;
+
   // Waits up to timeout_ms for the kernel to signal a full batch, then drains every queued
   // event into `sink`. Returns the number delivered. A signal ends the wait early.
   int poll(int timeout_ms, const EventSink& sink);

@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# churn_overhead.sh: loopback connection-churn throughput with each monitor attached, as a ratio
+# to nothing attached, measured in the same run with rounds interleaved (none idle stats ..., then
+# idle stats ... none, ...), medians reported. Also each monitor's own CPU seconds per million events and
+# the events it lost.
+#
+# Usage: churn_overhead.sh [--rounds N] [--seconds S] [--threads K] [--closes "client server rst"]
+#                          [--modes "none idle stats serve top trace bpftrace"]
+# Needs root; TCPSIGHT and BENCH_BIN set (bench/run.sh does). Progress on stderr, table on stdout.
+#
+# The load (bench/churn) and the monitors run in a network namespace of their own, so tcpsight
+# sees only this load (bpftrace sees every namespace: it has no such filter).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+: "${TCPSIGHT:?set TCPSIGHT to the tcpsight binary}" "${BENCH_BIN:?set BENCH_BIN to the bench programs}"
+
+rounds=3 seconds=4 threads=2 closes="client server rst" modes=$'none idle stats serve top trace bpftrace'
+while (($#)); do
+  case $1 in
+    --rounds) rounds=$2; shift 2; ((rounds >= 1 && rounds <= 200)) || { echo "--rounds: 1..200" >&2; exit 2; } ;;
+    --seconds) seconds=$2; shift 2 ;;
+    --threads) threads=$2; shift 2 ;;
+    --closes) closes=$2; shift 2 ;;
+    --modes) modes=$2; shift 2 ;;
+    *) echo "usage: churn_overhead.sh [--rounds N] [--seconds S] [--threads K] [--closes LIST] [--modes LIST]" >&2
+       exit 2 ;;
+  esac
+done
+[[ $modes == none* ]] || modes="none $modes"  # the baseline is always measured
+
+WORK=$(mktemp -d /tmp/tsbench-churn.XXXXXX)
+source "$here/lib.sh"
+trap 'bench_cleanup; rm -rf "$WORK"' EXIT
+ns=tsb-churn-$$
+netns_create "$ns"
+
+results=$WORK/results  # close round mode rate connections cpu_s events lost
+declare -A unavailable=()
+
+# Client-closed connections leave TIME_WAIT sockets behind for 60 s, and connect() slows as they
+# pile up. So that no mode always runs at the same point of that pile-up, each round starts one
+# mode further on, and each run connects to an address of its own (a fresh port space).
+read -ra mode_list <<<"$modes"
+nmodes=${#mode_list[@]} c=0
+for close in $closes; do
+  c=$((c + 1))
+  for ((r = 1; r <= rounds; r++)); do
+    for ((k = 0; k < nmodes; k++)); do
+      mode=${mode_list[$(((k + r - 1) % nmodes))]}
+      [[ -n ${unavailable[$mode]:-} ]] && continue
+      addr=127.$c.$r.$((k + 1))
+      if ! mode_start "$mode" "$ns" "$WORK" || ! mode_ready "$mode" "$ns" "$WORK"; then
+        unavailable[$mode]=${MODE_WHY:-"did not start"}
+        echo "bench: $mode skipped: ${unavailable[$mode]}" >&2
+        mode_stop "$mode"
+        continue
+      fi
+      c0=0; [[ $mode != none ]] && c0=$(cpu_ticks "$MODE_PID")
+      line=$(in_ns "$ns" "$BENCH_BIN/churn" --seconds "$seconds" --threads "$threads" --close "$close" --addr "$addr")
+      # stats reports once a second: wait for a report that covers the whole load.
+      [[ $mode == stats ]] && sleep 1.3 || sleep 0.3
+      cpu=0 crashed=""
+      if [[ $mode != none ]]; then
+        alive "$MODE_PID" || crashed=yes
+        cpu=$(ticks_to_s $(($(cpu_ticks "$MODE_PID") - c0)))
+      fi
+      mode_stop "$mode"
+      [[ -n $crashed ]] && echo "bench: $mode exited during the load: $(head -c 300 "$WORK/$mode.err")" >&2
+      events=- lost=-
+      case $mode in
+        stats)
+          last=$(tail -n 1 "$WORK/stats.out")
+          events=$(grep -o '"received":[0-9]*' <<<"$last" | head -n 1 | cut -d: -f2 || true)
+          lost=$(grep -o '"lost":[0-9]*' <<<"$last" | head -n 1 | cut -d: -f2 || true) ;;
+        trace)
+          summary=$(grep -o 'tcpsight: [0-9]* events shown, [0-9]* lost' "$WORK/trace.err" | tail -n 1 || true)
+          if [[ -n $summary ]]; then
+            read -r _ shown _ _ lost _ <<<"$summary"
+            events=$((shown + lost))
+          fi ;;
+      esac
+      rate=$(field rate "$line") conns=$(field connections "$line")
+      echo "$close $r $mode ${rate:-0} ${conns:-0} $cpu ${events:--} ${lost:--}" >>"$results"
+      printf 'bench: churn close=%s round %d/%d %-8s %8s conn/s  cpu %ss  events %s  lost %s\n' \
+        "$close" "$r" "$rounds" "$mode" "${rate:-0}" "$cpu" "$events" "$lost" >&2
+      sleep 0.3
+    done
+  done
+done
+
+echo "## Churn overhead: connections/s kept with a monitor attached (loopback, $threads client threads, ${seconds}s x $rounds rounds per mode, interleaved)"
+echo
+printf '%-7s %-9s %11s %8s %8s %12s %22s  %s\n' close mode median_cps vs_none vs_idle cpu_s/1M_ev events_lost command
+for close in $closes; do
+  [[ -s $results ]] || break
+  # Events per connection from the kernel's own counter (events_seen, read by `stats`).
+  epc=$(awk -v c="$close" '$1==c && $3=="stats" && $7!="-" {e+=$7; n+=$5} END {if (n) printf "%.2f", e/n}' "$results")
+  epc_note="kernel events_seen"
+  [[ -n $epc ]] || { epc=10; epc_note="estimated: 10 state events per connection"; }
+  for mode in $modes; do
+    [[ -n ${unavailable[$mode]:-} ]] && { printf '%-7s %-9s %s\n' "$close" "$mode" "skipped: ${unavailable[$mode]}"; continue; }
+    awk -v c="$close" -v m="$mode" -v epc="$epc" -v cmd="$(mode_command "$mode")" '
+      function med(a, n,   i, j, t) {
+        for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j+1] = a[j]; a[j+1] = t }
+        return n % 2 ? a[(n+1)/2] : (a[n/2] + a[n/2+1]) / 2
+      }
+      $1 == c && $3 == "none" { nb++; base[nb] = $4 }
+      $1 == c && $3 == "idle" { ni++; idle[ni] = $4 }
+      $1 == c && $3 == m { k++; rate[k] = $4; conns += $5; cpu += $6
+                           if ($7 != "-") { ev += $7; lost += $8; counted = 1 } }
+      END {
+        if (!k) exit
+        r = med(rate, k); b = nb ? med(base, nb) : 0; i = ni ? med(idle, ni) : 0
+        events = conns * epc
+        cpu_per = (m == "none" || !events) ? "-" : sprintf("%.2f", cpu / events * 1e6)
+        if (counted && (m == "trace")) lost_txt = sprintf("%d of %d (%.2f%%)", lost, ev, ev ? 100 * lost / ev : 0)
+        else if (counted) lost_txt = sprintf("%d", lost)
+        else lost_txt = "-"
+        printf "%-7s %-9s %11d %8s %8s %12s %22s  %s\n", c, m, r, (b ? sprintf("%.3f", r / b) : "-"),
+               (i ? sprintf("%.3f", r / i) : "-"), cpu_per, lost_txt, cmd
+      }' "$results"
+  done
+  echo "        (${close}: $epc events per connection, $epc_note)"
+done
+echo
+echo "vs_none: median rate / median rate with nothing attached; vs_idle: against the idle control"
+echo "(sleep), whose distance from 1.000 is the noise floor. cpu_s/1M_ev: the monitor's own CPU"
+echo "(utime+stime) per million events in its namespace; for trace, lost counts the events the ring"
+echo "buffer had no room for, out of events shown + lost."

@@ -1,0 +1,193 @@
+# Shared by the bench/*.sh scripts (sourced, not run). Everything runs as root.
+#
+# The caller sets before sourcing:
+#   TCPSIGHT  path of the tcpsight binary
+#   BENCH_BIN directory holding churn, flow_memory, aggregator_bench
+#   WORK      a scratch directory for this run (removed by the caller)
+# and calls bench_cleanup from its EXIT trap.
+
+BENCH_NETNS=()  # namespaces this run created
+BENCH_PIDS=()   # background processes this run started
+BENCH_TMUX=""   # tmux server socket name, when a mode needed one
+BENCH_SERVE_PORT=9977
+
+die() { echo "bench: $*" >&2; exit 1; }
+
+# --- numbers ---------------------------------------------------------------------------------
+
+# Median of the numbers on stdin, one per line (empty input: empty output).
+median() { sort -g | awk '{v[NR]=$1} END {if (NR) print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }
+
+# key=value field of a line: field connections "connections=12 rate=5" -> 12
+field() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$2"; }
+
+# --- processes -------------------------------------------------------------------------------
+
+cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat" 2>/dev/null || echo 0; }  # utime+stime
+ticks_to_s() { awk -v t="$1" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.3f", t/hz}'; }
+vm_hwm_kb() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+# The first lines of stdin as one short line (for "skipped: <why>").
+one_line() { head -n 3 | tr '\n' ' ' | head -c 200 | sed 's/ *$//'; }
+alive() { [[ -n ${1:-} ]] && kill -0 "$1" 2>/dev/null; }
+
+# Stops one process we started: SIGINT (tcpsight prints its summary), then SIGTERM, then SIGKILL.
+stop_pid() {
+  local pid=$1 i
+  alive "$pid" || { wait "$pid" 2>/dev/null || true; forget_pid "$pid"; return 0; }
+  kill -INT "$pid" 2>/dev/null || true
+  for i in $(seq 30); do alive "$pid" || break; sleep 0.1; done
+  if alive "$pid"; then kill -TERM "$pid" 2>/dev/null || true; fi
+  for i in $(seq 20); do alive "$pid" || break; sleep 0.1; done
+  if alive "$pid"; then kill -KILL "$pid" 2>/dev/null || true; fi
+  wait "$pid" 2>/dev/null || true
+  forget_pid "$pid"
+}
+
+# A reaped child's pid may be reused by someone else's process: never signal it again.
+forget_pid() {
+  local kept=() p
+  for p in "${BENCH_PIDS[@]}"; do [[ $p == "$1" ]] || kept+=("$p"); done
+  BENCH_PIDS=("${kept[@]}")
+}
+
+# --- network namespaces ----------------------------------------------------------------------
+
+# Creates a namespace with loopback up; it is deleted by bench_cleanup.
+netns_create() {
+  local ns=$1
+  ip netns add "$ns" || die "cannot create network namespace $ns"
+  BENCH_NETNS+=("$ns")
+  ip -n "$ns" link set lo up
+}
+
+netns_delete() {
+  local ns=$1
+  ip netns del "$ns" 2>/dev/null || true
+}
+
+# Runs a command in a namespace. nsenter changes only the network namespace: unlike
+# `ip netns exec` it keeps /sys as it is, which bpftrace's tracefs and tcpsight's BTF need.
+in_ns() { local ns=$1; shift; nsenter --net="/run/netns/$ns" -- "$@"; }
+
+# bpftrace's classic tracepoints need tracefs.
+# When the mount fails, bpftrace fails to attach and its mode is skipped with bpftrace's error.
+ensure_tracefs() {
+  [[ -e /sys/kernel/tracing/events ]] && return 0
+  if mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null; then
+    echo "bench: mounted tracefs on /sys/kernel/tracing (left mounted)" >&2
+  fi
+  return 0
+}
+
+# --- the monitors under test -----------------------------------------------------------------
+# A mode is one monitor running next to the load. mode_start NAME NETNS DIR starts it in the
+# background in NETNS, writes its output to DIR/NAME.{out,err} and sets MODE_PID (the process
+# whose CPU and memory are measured; for top, the process inside its tmux pane). mode_ready
+# waits until it is attached; a mode that exits first is not available (MODE_WHY says why).
+
+mode_command() {
+  case $1 in
+    idle) echo "sleep 1000" ;;
+    stats) echo "tcpsight stats --json --interval 1" ;;
+    serve) echo "tcpsight serve --listen 127.0.0.1:$BENCH_SERVE_PORT, scraped every second" ;;
+    top) echo "tcpsight top (in a detached tmux session)" ;;
+    trace) echo "tcpsight trace --json > /dev/null" ;;
+    bpftrace) echo "bpftrace counting inet_sock_set_state into a map" ;;
+    none) echo "nothing attached (baseline)" ;;
+  esac
+}
+
+MODE_PID="" MODE_HELPER_PID="" MODE_WHY=""
+
+mode_start() {
+  local name=$1 ns=$2 dir=$3
+  MODE_PID="" MODE_HELPER_PID="" MODE_WHY=""
+  local out=$dir/$name.out err=$dir/$name.err
+  : >"$out"; : >"$err"
+  # Started as nsenter itself (not through a shell function), so $! is the monitor's own pid.
+  local enter=(nsenter --net="/run/netns/$ns" --)
+  case $name in
+    none) return 0 ;;
+    idle) "${enter[@]}" sleep 1000 >"$out" 2>"$err" & ;;
+    stats) "${enter[@]}" "$TCPSIGHT" stats --json --interval 1 >"$out" 2>"$err" & ;;
+    serve) "${enter[@]}" "$TCPSIGHT" serve --listen "127.0.0.1:$BENCH_SERVE_PORT" >"$out" 2>"$err" & ;;
+    trace) "${enter[@]}" "$TCPSIGHT" trace --json >/dev/null 2>"$err" & ;;
+    bpftrace)
+      ensure_tracefs
+      "${enter[@]}" bpftrace -e 'tracepoint:sock:inet_sock_set_state { @[args->oldstate, args->newstate] = count(); }' \
+        >"$out" 2>"$err" & ;;
+    top)
+      BENCH_TMUX=${BENCH_TMUX:-tsbench-$$}
+      tmux -L "$BENCH_TMUX" kill-server 2>/dev/null || true
+      tmux -L "$BENCH_TMUX" -f /dev/null new-session -d -s top -x 160 -y 48 \
+        "exec nsenter --net=/run/netns/$ns -- $TCPSIGHT top 2>$err" ||
+        { MODE_WHY="tmux cannot start a session"; return 1; }
+      MODE_PID=$(tmux -L "$BENCH_TMUX" display-message -p -t top '#{pane_pid}' 2>/dev/null || true)
+      [[ -n $MODE_PID ]] || { MODE_WHY=$(one_line <"$err"); MODE_WHY=${MODE_WHY:-"exited at once"}; return 1; }
+      return 0 ;;
+    *) die "unknown mode $name" ;;
+  esac
+  MODE_PID=$!
+  BENCH_PIDS+=("$MODE_PID")
+}
+
+# Waits up to 20 s for the mode to be attached; for serve, then starts its scraper.
+mode_ready() {
+  local name=$1 ns=$2 dir=$3 i
+  [[ $name == none ]] && return 0
+  for i in $(seq 200); do
+    if ! alive "$MODE_PID"; then
+      MODE_WHY=$(grep -v RLIMIT_MEMLOCK "$dir/$name.err" 2>/dev/null | one_line)
+      MODE_WHY=${MODE_WHY:-"exited before it was ready"}
+      return 1
+    fi
+    case $name in
+      idle) return 0 ;;
+      stats) [[ -s $dir/$name.out ]] && return 0 ;;
+      trace) grep -q "tracing TCP" "$dir/$name.err" 2>/dev/null && return 0 ;;
+      bpftrace) grep -q "Attaching" "$dir/$name.out" 2>/dev/null && return 0 ;;
+      top) ((i >= 15)) && [[ -n $(tmux -L "$BENCH_TMUX" capture-pane -p -t top 2>/dev/null | tr -d ' \n') ]] && return 0 ;;
+      serve)
+        if in_ns "$ns" curl -sf -o /dev/null --max-time 2 "http://127.0.0.1:$BENCH_SERVE_PORT/metrics"; then
+          nsenter --net="/run/netns/$ns" -- bash -c "while sleep 1; do curl -sf -o /dev/null --max-time 2 \
+            http://127.0.0.1:$BENCH_SERVE_PORT/metrics || echo scrape failed >&2; done" 2>>"$dir/scrape.err" &
+          MODE_HELPER_PID=$!
+          BENCH_PIDS+=("$MODE_HELPER_PID")
+          return 0
+        fi ;;
+    esac
+    sleep 0.1
+  done
+  MODE_WHY="not ready after 20 s"
+  return 1
+}
+
+mode_stop() {
+  local name=$1
+  if [[ -n $MODE_HELPER_PID ]]; then  # the scraper loop: a shell ignores SIGINT while sleep runs
+    kill -TERM "$MODE_HELPER_PID" 2>/dev/null || true
+    stop_pid "$MODE_HELPER_PID"
+  fi
+  if [[ $name == top ]]; then
+    if alive "$MODE_PID"; then kill -INT "$MODE_PID" 2>/dev/null || true; fi
+    local i
+    for i in $(seq 20); do alive "$MODE_PID" || break; sleep 0.1; done
+    tmux -L "$BENCH_TMUX" kill-server 2>/dev/null || true
+  elif [[ -n $MODE_PID ]]; then
+    stop_pid "$MODE_PID"
+  fi
+  MODE_HELPER_PID=""
+}
+
+# --- cleanup ---------------------------------------------------------------------------------
+
+# Called from the EXIT trap: nothing in it may fail (set -e would change the exit status).
+bench_cleanup() {
+  local pid ns
+  for pid in "${BENCH_PIDS[@]}"; do
+    if alive "$pid"; then kill -KILL "$pid" 2>/dev/null || true; fi
+  done
+  if [[ -n $BENCH_TMUX ]]; then tmux -L "$BENCH_TMUX" kill-server 2>/dev/null || true; fi
+  for ns in "${BENCH_NETNS[@]}"; do netns_delete "$ns"; done
+  true
+}

@@ -1,0 +1,161 @@
+// The command line: bad usage and missing privilege give a clear line and the documented exit
+// status; SIGTERM ends `trace` and `stats` cleanly, taking every BPF program and link with them.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "harness.hpp"
+
+namespace tcpsight::itest {
+namespace {
+
+// ---- bad usage ------------------------------------------------------------------------------------
+
+TEST(CoreCli, UnknownFlagIsUsageErrorWithExitTwo) {
+  for (const std::vector<std::string>& args : {std::vector<std::string>{"stats", "--no-such-flag"},
+                                               std::vector<std::string>{"trace", "--bogus", "1"},
+                                               std::vector<std::string>{"no-such-command"},
+                                               std::vector<std::string>{"stats", "--count", "0"}}) {
+    std::vector<std::string> argv{tcpsight_binary()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    const CommandResult r = run_command(argv, {}, 10s);
+    EXPECT_EQ(r.exit_code, 2) << args.front() << " ...: " << r.err;
+    EXPECT_NE(r.err.find("usage"), std::string::npos) << "no usage line: " << r.err;
+    EXPECT_TRUE(r.out.empty()) << r.out;
+  }
+}
+
+// ---- missing privilege ----------------------------------------------------------------------------
+
+// A private copy of the binary that any user can reach and run (the build tree may not be).
+class TraversableCopy {
+ public:
+  TraversableCopy() {
+    char pattern[] = "/tmp/tcpsight-itest-XXXXXX";
+    if (!mkdtemp(pattern)) throw std::runtime_error("mkdtemp failed");
+    dir_ = pattern;
+    path_ = dir_ / "tcpsight";
+    std::filesystem::copy_file(tcpsight_binary(), path_);
+    chmod(dir_.c_str(), 0755);
+    chmod(path_.c_str(), 0755);
+  }
+  ~TraversableCopy() {
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+  }
+  std::string path() const { return path_; }
+
+ private:
+  std::filesystem::path dir_, path_;
+};
+
+TEST(CoreCli, UnprivilegedUserGetsExitOneNamingThePrivilege) {
+  TS_REQUIRE_ROOT_OR_SKIP();
+  const TraversableCopy binary;
+  const CommandResult r = run_command(
+      {"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", binary.path(), "stats", "--count", "1"}, {}, 20s);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_EQ(r.err.rfind("tcpsight: ", 0), 0u) << "one line starting with the program's name: " << r.err;
+  EXPECT_TRUE(r.err.find("CAP_BPF") != std::string::npos || r.err.find("root") != std::string::npos)
+      << "should name the missing privilege: " << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;
+}
+
+// ---- clean exit -----------------------------------------------------------------------------------
+
+const std::set<std::string> kProgramNames = {"on_state_change",    "on_retransmit",  "on_synack_retransmit",
+                                             "on_send_reset",      "on_receive_reset", "dump_sockets"};
+
+// bpftool may show a name cut to the kernel's 15 characters.
+bool is_tcpsight_program(const std::string& name) {
+  for (const auto& full : kProgramNames)
+    if (name == full || (name.size() == 15 && full.rfind(name, 0) == 0)) return true;
+  return false;
+}
+
+// id -> name of every loaded BPF program.
+std::map<int64_t, std::string> loaded_programs() {
+  std::map<int64_t, std::string> out;
+  const std::string text = run_checked({"bpftool", "-j", "prog", "show"});
+  for (const auto& p : nlohmann::json::parse(text.empty() ? "[]" : text))
+    out[p.at("id").get<int64_t>()] = p.value("name", "");
+  return out;
+}
+
+std::set<int64_t> loaded_links() {
+  std::set<int64_t> out;
+  const std::string text = run_checked({"bpftool", "-j", "link", "show"});
+  for (const auto& l : nlohmann::json::parse(text.empty() ? "[]" : text)) out.insert(l.at("id").get<int64_t>());
+  return out;
+}
+
+// Starts `tcpsight ARGS` in a fresh namespace, checks what it loaded, stops it with SIGTERM and checks
+// that all of it is gone.
+void expect_clean_exit(const std::vector<std::string>& args, Child::Stream ready_stream, const std::string& ready,
+                       const std::set<std::string>& expected_programs) {
+  Netns ns("cli-exit");
+  std::vector<std::string> argv{tcpsight_binary()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  Child child(argv, ns.inside());
+  ASSERT_TRUE(child.wait_for_line(ready_stream, ready, 20s)) << "not ready; stderr: " << child.err();
+
+  // While it runs: its programs are loaded under tcpsight's names, and attached by links.
+  const HeldBpfObjects held = held_bpf_objects(child.pid());
+  const auto programs = loaded_programs();
+  std::set<std::string> names;
+  for (int64_t id : held.programs)
+    if (programs.count(id)) names.insert(programs.at(id));
+  for (const auto& name : expected_programs)
+    EXPECT_TRUE(names.count(name) || names.count(name.substr(0, 15)))
+        << args.front() << " should have loaded " << name << "; it holds " << held.programs.size() << " programs";
+  for (const auto& name : names) EXPECT_TRUE(is_tcpsight_program(name)) << "unexpected program " << name;
+  const auto links = loaded_links();
+  size_t live_links = 0;
+  for (int64_t id : held.links) live_links += links.count(id);
+  EXPECT_GE(live_links, expected_programs.size()) << args.front() << ": each program attached by a link";
+
+  child.signal(SIGTERM);
+  EXPECT_EQ(child.wait(10s), 0) << child.err();
+
+  // Freeing may lag the exit a little (deferred work, RCU); allow a short grace period, then none of
+  // what it held may remain.
+  std::set<int64_t> remaining_programs, remaining_links;
+  for (int attempt = 0; attempt < 30; ++attempt) {
+    const auto programs_now = loaded_programs();
+    const auto links_now = loaded_links();
+    remaining_programs.clear();
+    remaining_links.clear();
+    for (int64_t id : held.programs)
+      if (programs_now.count(id)) remaining_programs.insert(id);
+    for (int64_t id : held.links)
+      if (links_now.count(id)) remaining_links.insert(id);
+    if (remaining_programs.empty() && remaining_links.empty()) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_TRUE(remaining_programs.empty()) << args.front() << " left " << remaining_programs.size() << " BPF programs";
+  EXPECT_TRUE(remaining_links.empty()) << args.front() << " left " << remaining_links.size() << " BPF links";
+}
+
+TEST(CoreCli, TraceUnloadsEverythingOnSigterm) {
+  TS_REQUIRE_ROOT_OR_SKIP();
+  expect_clean_exit({"trace", "--json"}, Child::Stream::err, "tracing",
+                    {"on_state_change", "on_retransmit", "on_synack_retransmit", "on_send_reset", "on_receive_reset"});
+}
+
+TEST(CoreCli, StatsUnloadsEverythingOnSigterm) {
+  TS_REQUIRE_ROOT_OR_SKIP();
+  expect_clean_exit({"stats", "--json", "--interval", "0.2"}, Child::Stream::out, "{",
+                    {"on_state_change", "on_retransmit", "on_synack_retransmit", "on_send_reset", "on_receive_reset",
+                     "dump_sockets"});
+}
+
+}  // namespace
+}  // namespace tcpsight::itest

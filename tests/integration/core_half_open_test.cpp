@@ -1,0 +1,111 @@
+// Half-open connections (the client's final ACK is dropped) live only as request sockets: no state
+// event, but the census and the listener's SYN queue must show them as `ss` does, and every SYN-ACK
+// retransmission must be counted as the kernel counts it (TcpExt.TCPSynRetrans).
+#include <csignal>
+#include <vector>
+
+#include "harness.hpp"
+
+namespace tcpsight::itest {
+namespace {
+
+constexpr size_t kHalfOpen = 500;
+constexpr const char* kClientAddr = "10.200.1.1";
+constexpr const char* kServerAddr = "10.200.1.2";
+
+// Waits until `ss` lists at least n sockets in the state (or the timeout passes); returns the last count.
+size_t wait_for_ss_count(const Netns& ns, const std::string& state, size_t n, Seconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  size_t count = ns.ss_count(state);
+  while (count < n && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(100ms);
+    count = ns.ss_count(state);
+  }
+  return count;
+}
+
+const nlohmann::json* find_listener(const nlohmann::json& report, const std::string& local) {
+  for (const auto& l : report.at("listeners"))
+    if (l.value("local", "") == local) return &l;
+  return nullptr;
+}
+
+TEST(CoreStats, HalfOpenConnectionsMatchSsAndSynAckRetransmitsMatchTheKernel) {
+  TS_REQUIRE_ROOT_OR_SKIP();
+  Netns client_ns("halfopen-c");
+  Netns server_ns("halfopen-s");
+  connect_veth(client_ns, std::string(kClientAddr) + "/24", server_ns, std::string(kServerAddr) + "/24");
+  // Keep every request socket: no SYN cookies, a SYN backlog well above what we open.
+  server_ns.set_sysctl("net.ipv4.tcp_syncookies", "0");
+  server_ns.set_sysctl("net.ipv4.tcp_max_syn_backlog", "8192");
+
+  Fd listener;
+  uint16_t port = 0;
+  run_in_netns(server_ns.name(), [&] {
+    listener = tcp_listen(kServerAddr, 0, 4096);
+    port = local_port(listener);
+  });
+  // Drop the client's handshake-completing ACK (a pure ACK), so each connection stays half-open.
+  FirewallRule drop_final_ack(server_ns, {"INPUT", "-p", "tcp", "--dport", std::to_string(port), "--tcp-flags",
+                                          "SYN,ACK,FIN,RST", "ACK", "-j", "DROP"});
+
+  Child stats({tcpsight_binary(), "stats", "--json", "--interval", "0.5"}, server_ns.inside());
+  ASSERT_TRUE(stats.wait_for_lines(Child::Stream::out, 1, 20s)) << "no first report; stderr: " << stats.err();
+  const KernelCounters before = server_ns.kernel_counters();
+
+  std::vector<Fd> clients;
+  const auto opened_at = std::chrono::steady_clock::now();
+  run_in_netns(client_ns.name(), [&] {
+    for (size_t i = 0; i < kHalfOpen; ++i) clients.push_back(tcp_connect(kServerAddr, port, /*nonblocking=*/true));
+  });
+  const size_t ss_ready = wait_for_ss_count(server_ns, "syn-recv", kHalfOpen, 10s);
+  ASSERT_GE(ss_ready, kHalfOpen) << "the kernel did not keep the half-open connections";
+
+  // The census, between two `ss` counts.
+  const size_t ss_before = server_ns.ss_count("syn-recv");
+  const nlohmann::json snapshot = stats_once(server_ns);
+  const size_t ss_after = server_ns.ss_count("syn-recv");
+  ASSERT_TRUE(snapshot.contains("sockets")) << snapshot.dump();
+  const auto syn_recv = snapshot.at("sockets").at("SYN_RECV").get<uint64_t>();
+  report_figure("ss syn-recv before", static_cast<double>(ss_before));
+  report_figure("stats sockets.SYN_RECV", static_cast<double>(syn_recv));
+  report_figure("ss syn-recv after", static_cast<double>(ss_after));
+  for (size_t ss : {ss_before, ss_after})
+    EXPECT_TRUE(within_fraction(static_cast<double>(syn_recv), static_cast<double>(ss), 0.02))
+        << "stats SYN_RECV " << syn_recv << " vs ss syn-recv " << ss;
+  const std::string local = std::string(kServerAddr) + ":" + std::to_string(port);
+  const nlohmann::json* queues = find_listener(snapshot, local);
+  ASSERT_NE(queues, nullptr) << "listener " << local << " missing: " << snapshot.at("listeners").dump();
+  const auto syn_queue = queues->at("syn_queue").get<uint64_t>();
+  report_figure("listener syn_queue", static_cast<double>(syn_queue));
+  EXPECT_TRUE(within_fraction(static_cast<double>(syn_queue), static_cast<double>(ss_before), 0.02))
+      << "syn_queue " << syn_queue << " vs ss syn-recv " << ss_before;
+  EXPECT_EQ(queues->at("accept_queue").get<uint64_t>(), 0u) << "no handshake completed";
+
+  // SYN-ACKs are retransmitted 1 s and 3 s after the SYN, then not before 7 s: stop in that quiet gap,
+  // after a report that follows the second round, so both windows hold the same retransmissions.
+  std::this_thread::sleep_until(opened_at + 3500ms);
+  const size_t seen = stats.lines(Child::Stream::out).size();
+  ASSERT_TRUE(stats.wait_for_lines(Child::Stream::out, seen + 1, 5s)) << stats.err();
+  const KernelCounters after = server_ns.kernel_counters();
+  SCOPED_TRACE(recursion_note(stats.pid()));
+  stats.signal(SIGTERM);
+  ASSERT_EQ(stats.wait(10s), 0) << stats.err();
+
+  const auto reports = json_lines(stats.out());
+  ASSERT_GE(reports.size(), 2u);
+  const auto first = reports.front().at("synack_retransmits").get<uint64_t>();
+  const auto last = reports.back().at("synack_retransmits").get<uint64_t>();
+  const int64_t kernel = after.at("TcpExt.TCPSynRetrans") - before.at("TcpExt.TCPSynRetrans");
+  report_figure("synack_retransmits", static_cast<double>(last));
+  report_figure("TcpExt.TCPSynRetrans delta", static_cast<double>(kernel));
+  EXPECT_GT(last, first) << "synack_retransmits should grow";
+  EXPECT_GE(last, kHalfOpen) << "each half-open connection had its SYN-ACK retransmitted at least once";
+  EXPECT_EQ(static_cast<int64_t>(last), kernel) << "TcpExt.TCPSynRetrans delta in the server namespace";
+  EXPECT_EQ(transition_count(reports.back(), "LISTEN", "SYN_RECV"), 0u) << "request sockets make no state event";
+
+  for (Fd& c : clients) close_with_reset(c);
+}
+
+}  // namespace
+}  // namespace tcpsight::itest

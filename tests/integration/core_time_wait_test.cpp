@@ -1,0 +1,70 @@
+// TIME_WAIT: the census agrees with `ss`, entries are counted as they happen, and the remaining
+// lifetimes are those of real TIME_WAIT sockets (at most 60 s on Linux).
+#include <csignal>
+
+#include "harness.hpp"
+
+namespace tcpsight::itest {
+namespace {
+
+constexpr size_t kConnections = 5000;
+constexpr double kTimeWaitSeconds = 60.0;  // TCP_TIMEWAIT_LEN
+
+TEST(CoreStats, TimeWaitCensusMatchesSsAndEntriesAreCounted) {
+  TS_REQUIRE_ROOT_OR_SKIP();
+  Netns ns("timewait");
+  Child stats({tcpsight_binary(), "stats", "--json", "--interval", "0.5"}, ns.inside());
+  ASSERT_TRUE(stats.wait_for_lines(Child::Stream::out, 1, 20s)) << "no first report; stderr: " << stats.err();
+
+  const ConnectionRun run = make_connections(ns.name(), "127.0.0.1", kConnections, CloseMode::client_first);
+  ASSERT_EQ(run.client_ports.size(), kConnections);
+
+  // A snapshot taken between two `ss` counts: nothing expires within a minute, so all three agree.
+  const size_t ss_before = ns.ss_count("time-wait");
+  const nlohmann::json snapshot = stats_once(ns);
+  const size_t ss_after = ns.ss_count("time-wait");
+  ASSERT_TRUE(snapshot.contains("sockets")) << snapshot.dump();
+  const auto census = snapshot.at("sockets").at("TIME_WAIT").get<uint64_t>();
+  report_figure("ss time-wait before", static_cast<double>(ss_before));
+  report_figure("stats sockets.TIME_WAIT", static_cast<double>(census));
+  report_figure("ss time-wait after", static_cast<double>(ss_after));
+  EXPECT_GE(ss_before, kConnections) << "every client socket should wait: the kernel's own view";
+  EXPECT_TRUE(within_fraction(static_cast<double>(census), static_cast<double>(ss_before), 0.01))
+      << "stats TIME_WAIT " << census << " vs ss " << ss_before;
+  EXPECT_TRUE(within_fraction(static_cast<double>(census), static_cast<double>(ss_after), 0.01))
+      << "stats TIME_WAIT " << census << " vs ss " << ss_after;
+  EXPECT_EQ(snapshot.at("time_wait").at("count").get<uint64_t>(), census) << snapshot.dump();
+
+  const nlohmann::json& remaining = snapshot.at("time_wait").at("remaining_seconds");
+  for (const char* key : {"min", "p50", "max"})
+    report_figure(std::string("time_wait.remaining_seconds.") + key, remaining.at(key).get<double>());
+  for (const char* key : {"min", "p50", "max"}) {
+    const double v = remaining.at(key).get<double>();
+    EXPECT_GT(v, 0.0) << key << " " << remaining.dump();
+    EXPECT_LE(v, kTimeWaitSeconds) << key << " " << remaining.dump();
+  }
+  EXPECT_LE(remaining.at("min").get<double>(), remaining.at("p50").get<double>());
+  EXPECT_LE(remaining.at("p50").get<double>(), remaining.at("max").get<double>());
+
+  // The long-running stats saw every entry into TIME_WAIT as it happened.
+  const size_t seen = stats.lines(Child::Stream::out).size();
+  ASSERT_TRUE(stats.wait_for_lines(Child::Stream::out, seen + 2, 10s)) << stats.err();
+  SCOPED_TRACE(recursion_note(stats.pid()));
+  stats.signal(SIGTERM);
+  ASSERT_EQ(stats.wait(10s), 0) << stats.err();
+  const auto reports = json_lines(stats.out());
+  ASSERT_FALSE(reports.empty());
+  const nlohmann::json& last = reports.back();
+  const auto entered = last.at("time_wait").at("entered").get<uint64_t>();
+  const uint64_t active_closes = transition_count(last, "FIN_WAIT2", "CLOSE") +
+                                 transition_count(last, "FIN_WAIT1", "CLOSE") +
+                                 transition_count(last, "CLOSING", "CLOSE");
+  report_figure("time_wait.entered", static_cast<double>(entered));
+  report_figure("FIN_WAIT1/FIN_WAIT2/CLOSING->CLOSE", static_cast<double>(active_closes));
+  EXPECT_GE(entered, kConnections) << last.dump();
+  EXPECT_EQ(entered, active_closes) << last.dump();
+  EXPECT_EQ(last.at("resets_sent").get<uint64_t>(), 0u) << "no reset in a clean close";
+}
+
+}  // namespace
+}  // namespace tcpsight::itest

@@ -1,0 +1,189 @@
+// `trace --json` shows every state change of a connection, on both of its sockets, in order, with
+// the right endpoints and the connecting process; `--port` limits the output to that port.
+#include <unistd.h>
+
+#include <algorithm>
+#include <csignal>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "harness.hpp"
+
+namespace tcpsight::itest {
+namespace {
+
+using Transitions = std::vector<std::string>;
+
+// Runs `trace --json EXTRA...` in ns around `traffic`; returns the parsed lines once trace has ended.
+std::vector<nlohmann::json> trace_around(const Netns& ns, const std::vector<std::string>& extra,
+                                         const std::function<void()>& traffic, size_t expected_lines) {
+  std::vector<std::string> argv{tcpsight_binary(), "trace", "--json"};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  Child trace(argv, ns.inside());
+  if (!trace.wait_for_line(Child::Stream::err, "tracing", 20s)) {
+    ADD_FAILURE() << "trace never said it was tracing; stderr: " << trace.err();
+    return {};
+  }
+  traffic();
+  trace.wait_for_lines(Child::Stream::out, expected_lines, 5s);
+  std::this_thread::sleep_for(200ms);  // let anything unexpected show up too
+  trace.signal(SIGTERM);
+  const auto status = trace.wait(10s);
+  EXPECT_EQ(status, 0) << trace.err();
+  return json_lines(trace.out());
+}
+
+// The state events of the socket that at some point had this local and remote endpoint, found by its
+// identity (cookie): a connecting socket has no local port yet when it enters SYN_SENT.
+std::vector<nlohmann::json> socket_events(const std::vector<nlohmann::json>& events, const std::string& local,
+                                          const std::string& remote) {
+  std::optional<nlohmann::json> cookie;
+  for (const auto& e : events)
+    if (e.value("kind", "") == "state" && e.value("local", "") == local && e.value("remote", "") == remote)
+      cookie = e.at("cookie");
+  std::vector<nlohmann::json> out;
+  for (const auto& e : events)
+    if (cookie && e.value("kind", "") == "state" && e.at("cookie") == *cookie) out.push_back(e);
+  return out;
+}
+
+Transitions transitions_of(const std::vector<nlohmann::json>& events) {
+  Transitions out;
+  for (const auto& e : events) out.push_back(e.value("old", "?") + "->" + e.value("new", "?"));
+  return out;
+}
+
+// "127.0.0.1:80", "[::1]:80": how tcpsight writes an endpoint.
+std::string endpoint(const std::string& addr, uint16_t port) {
+  const std::string host = addr.find(':') == std::string::npos ? addr : "[" + addr + "]";
+  return host + ":" + std::to_string(port);
+}
+
+uint16_t port_of(const std::string& endpoint) {
+  return static_cast<uint16_t>(std::stoul(endpoint.substr(endpoint.rfind(':') + 1)));
+}
+
+class CoreTraceLoopback : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(CoreTraceLoopback, ShowsTheTenTransitionsOfOneConnectionInOrder) {
+  TS_REQUIRE_ROOT_OR_SKIP();
+  const std::string& loopback = GetParam();
+  Netns ns("trace");
+  ConnectionRun run;
+  const auto events = trace_around(
+      ns, {}, [&] { run = make_connections(ns.name(), loopback, 1, CloseMode::client_first); }, 10);
+  ASSERT_EQ(run.client_ports.size(), 1u);
+  const std::string client = endpoint(loopback, run.client_ports[0]);
+  const std::string server = endpoint(loopback, run.server_port);
+
+  const auto client_events = socket_events(events, client, server);
+  const auto server_events = socket_events(events, server, client);
+  EXPECT_EQ(transitions_of(client_events),
+            (Transitions{"CLOSE->SYN_SENT", "SYN_SENT->ESTABLISHED", "ESTABLISHED->FIN_WAIT1",
+                         "FIN_WAIT1->FIN_WAIT2", "FIN_WAIT2->CLOSE"}));
+  EXPECT_EQ(transitions_of(server_events),
+            (Transitions{"LISTEN->SYN_RECV", "SYN_RECV->ESTABLISHED", "ESTABLISHED->CLOSE_WAIT",
+                         "CLOSE_WAIT->LAST_ACK", "LAST_ACK->CLOSE"}));
+  ASSERT_FALSE(client_events.empty());
+  ASSERT_FALSE(server_events.empty());
+  EXPECT_NE(client_events.front().at("cookie"), server_events.front().at("cookie")) << "two sockets";
+
+  // Endpoints as seen from each socket. The kernel enters SYN_SENT before it picks the local port
+  // (tcp_v4_connect: tcp_set_state, then inet_hash_connect), so that one event may show port 0.
+  for (const auto& e : client_events) {
+    EXPECT_EQ(e.value("remote", ""), server) << e.dump();
+    const bool before_port_chosen = e.value("new", "") == "SYN_SENT" && e.value("local", "") == endpoint(loopback, 0);
+    if (!before_port_chosen) {
+      EXPECT_EQ(e.value("local", ""), client) << e.dump();
+    }
+  }
+  for (const auto& e : server_events) {
+    EXPECT_EQ(e.value("local", ""), server) << e.dump();
+    EXPECT_EQ(e.value("remote", ""), client) << e.dump();
+  }
+
+  // The connect ran in this process.
+  const nlohmann::json& connect = client_events.front();
+  ASSERT_TRUE(connect.at("pid").is_number()) << connect.dump();
+  EXPECT_EQ(connect.at("pid").get<int64_t>(), static_cast<int64_t>(getpid())) << connect.dump();
+  // The active close ends in TIME_WAIT; the passive one does not.
+  EXPECT_TRUE(client_events.back().value("time_wait", false)) << client_events.back().dump();
+  EXPECT_FALSE(server_events.back().value("time_wait", true)) << server_events.back().dump();
+}
+
+INSTANTIATE_TEST_SUITE_P(Families, CoreTraceLoopback, ::testing::Values("127.0.0.1", "::1"),
+                         [](const ::testing::TestParamInfo<std::string>& p) { return p.param == "::1" ? "Ipv6" : "Ipv4"; });
+
+TEST(CoreTrace, PortFilterShowsOnlyThatPort) {
+  TS_REQUIRE_ROOT_OR_SKIP();
+  Netns ns("trace-port");
+  constexpr uint16_t kWatched = 40001, kOther = 40002;
+  ConnectionRun watched, other;
+  const auto events = trace_around(ns, {"--port", std::to_string(kWatched)}, [&] {
+    other = make_connections(ns.name(), "127.0.0.1", 2, CloseMode::client_first, kOther);
+    watched = make_connections(ns.name(), "127.0.0.1", 1, CloseMode::client_first, kWatched);
+  }, 10);
+  ASSERT_EQ(watched.client_ports.size(), 1u);
+
+  for (const auto& e : events) {
+    const uint16_t local = port_of(e.value("local", ":0")), remote = port_of(e.value("remote", ":0"));
+    EXPECT_TRUE(local == kWatched || remote == kWatched) << "event outside --port " << kWatched << ": " << e.dump();
+  }
+  const std::string client = "127.0.0.1:" + std::to_string(watched.client_ports[0]);
+  const std::string server = "127.0.0.1:" + std::to_string(kWatched);
+  EXPECT_EQ(socket_events(events, client, server).size(), 5u);
+  EXPECT_EQ(socket_events(events, server, client).size(), 5u);
+}
+
+TEST(CoreTrace, ResetCloseShowsBothEndsAndTheConnectingProcess) {
+  TS_REQUIRE_ROOT_OR_SKIP();
+  Netns ns("trace-rst");
+  pid_t peer_pid = -1;
+  std::string listening;
+  const auto events = trace_around(ns, {}, [&] {
+    Child peer({test_tool("tcp_peer"), "--count", "1", "--close", "reset"}, ns.inside());
+    peer_pid = peer.pid();
+    EXPECT_EQ(peer.wait(20s), 0) << peer.err();
+    listening = peer.wait_for_line(Child::Stream::out, "listening ", 1s).value_or("");
+  }, 8);
+  ASSERT_FALSE(listening.empty()) << "tcp_peer did not say where it listened";
+  const std::string server = endpoint("127.0.0.1", static_cast<uint16_t>(std::stoul(listening.substr(10))));
+
+  // The client socket is the one that entered SYN_SENT towards the server.
+  std::string client;
+  for (const auto& e : events)
+    if (e.value("new", "") == "ESTABLISHED" && e.value("old", "") == "SYN_SENT" && e.value("remote", "") == server)
+      client = e.value("local", "");
+  ASSERT_FALSE(client.empty()) << "no SYN_SENT->ESTABLISHED towards " << server;
+  const auto client_events = socket_events(events, client, server);
+  const auto server_events = socket_events(events, server, client);
+  EXPECT_EQ(transitions_of(client_events),
+            (Transitions{"CLOSE->SYN_SENT", "SYN_SENT->ESTABLISHED", "ESTABLISHED->CLOSE"}));
+  EXPECT_EQ(transitions_of(server_events),
+            (Transitions{"LISTEN->SYN_RECV", "SYN_RECV->ESTABLISHED", "ESTABLISHED->CLOSE"}));
+  ASSERT_FALSE(client_events.empty());
+  ASSERT_FALSE(server_events.empty());
+
+  // Owner: the helper process that connected (and, for the passive socket, listened).
+  EXPECT_EQ(client_events.front().value("pid", int64_t{-1}), static_cast<int64_t>(peer_pid))
+      << client_events.front().dump();
+  EXPECT_EQ(client_events.front().value("comm", ""), "tcp_peer");
+  EXPECT_EQ(server_events.front().value("pid", int64_t{-1}), static_cast<int64_t>(peer_pid))
+      << server_events.front().dump();
+
+  // The abort: a reset sent by the client's socket, received by the server's, which then closes
+  // marked as reset; neither end waits in TIME_WAIT.
+  const auto kind_count = [&](const std::string& kind, const nlohmann::json& cookie) {
+    return std::count_if(events.begin(), events.end(),
+                         [&](const auto& e) { return e.value("kind", "") == kind && e.at("cookie") == cookie; });
+  };
+  EXPECT_EQ(kind_count("reset_sent", client_events.front().at("cookie")), 1);
+  EXPECT_EQ(kind_count("reset_received", server_events.front().at("cookie")), 1);
+  EXPECT_TRUE(server_events.back().value("reset", false)) << server_events.back().dump();
+  EXPECT_FALSE(client_events.back().value("time_wait", true)) << client_events.back().dump();
+  EXPECT_FALSE(server_events.back().value("time_wait", true)) << server_events.back().dump();
+}
+
+}  // namespace
+}  // namespace tcpsight::itest
