@@ -84,17 +84,18 @@ measure() {
   wait_http "$ns" "$BENCH_SERVE_PORT" || { cat "$WORK/tcpsight.err" >&2; die "tcpsight serve did not answer"; }
   wait_http "$ns" "$NODE_PORT" || { cat "$WORK/$(basename "$node_exporter").err" >&2; die "node_exporter did not answer"; }
 
-  : >"$WORK/serve.times"; : >"$WORK/node.times"
+  : >"$WORK/serve.times"; : >"$WORK/node.times"; : >"$WORK/gather.times"
   for ((r = 0; r <= runs; r++)); do  # round 0 warms both up and is not counted
     sleep 0.3
     local t_serve t_node
-    t_serve=$(in_ns "$ns" curl -s -o /dev/null -w '%{time_total}' "http://$HOST:$BENCH_SERVE_PORT/metrics")
-    t_node=$(in_ns "$ns" curl -s -o /dev/null -w '%{time_total}' "http://$HOST:$NODE_PORT/metrics")
-    ((r > 0)) && { echo "$t_serve" >>"$WORK/serve.times"; echo "$t_node" >>"$WORK/node.times"; }
+    t_serve=$(in_ns "$ns" curl -s -o "$WORK/serve.prom" -w '%{time_total}' "http://$HOST:$BENCH_SERVE_PORT/metrics")
+    t_node=$(in_ns "$ns" curl -s -o "$WORK/node.prom" -w '%{time_total}' "http://$HOST:$NODE_PORT/metrics")
+    if ((r > 0)); then
+      echo "$t_serve" >>"$WORK/serve.times"
+      echo "$t_node" >>"$WORK/node.times"
+      sample_of "$WORK/serve.prom" tcpsight_gather_duration_seconds >>"$WORK/gather.times"
+    fi
   done
-  sleep 0.3
-  in_ns "$ns" curl -s -o "$WORK/serve.prom" "http://$HOST:$BENCH_SERVE_PORT/metrics"
-  in_ns "$ns" curl -s -o "$WORK/node.prom" "http://$HOST:$NODE_PORT/metrics"
   local tw_ss; tw_ss=$(in_ns "$ns" ss -Htan state time-wait | wc -l)
   stop_pid "$serve_pid"
   stop_pid "$node_pid"
@@ -105,7 +106,7 @@ measure() {
   printf '%-9s %-12s %-9s %11s %11s %11s %8s\n' "$tw_ss" \
     "$(sample_of "$WORK/serve.prom" 'tcpsight_sockets{state="TIME_WAIT"}')" \
     "$(sample_of "$WORK/node.prom" 'node_tcp_connection_states{state="time_wait"}')" \
-    "$(ms "$serve_med")" "$(ms "$(sample_of "$WORK/serve.prom" tcpsight_gather_duration_seconds)")" \
+    "$(ms "$serve_med")" "$(ms "$(median <"$WORK/gather.times")")" \
     "$(ms "$node_med")" "$(awk -v a="$serve_med" -v b="$node_med" 'BEGIN {printf "%.2f", b ? a / b : 0}')"
 }
 
@@ -117,8 +118,9 @@ footer() {
   echo
   echo "serve_ms, node_ms: median curl time_total of $runs scrapes of tcpsight serve and of node_exporter's"
   echo "tcpstat collector, interleaved, in the same namespace. gather_ms: tcpsight's own time to read its"
-  echo "counters and snapshot every socket (tcpsight_gather_duration_seconds). ratio: serve_ms / node_ms."
-  echo "tw_*: TIME_WAIT sockets by ss, by tcpsight and by node_exporter at the end of the timing."
+  echo "counters and snapshot every socket (tcpsight_gather_duration_seconds, median of the same scrapes)."
+  echo "ratio: serve_ms / node_ms. tw_*: TIME_WAIT sockets by ss, and in the last scrape of tcpsight and"
+  echo "of node_exporter, at the end of the timing."
   echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) (above 1 on 2 cores: expect noise)"
 }
 

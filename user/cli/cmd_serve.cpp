@@ -1,12 +1,111 @@
+// `tcpsight serve`: Prometheus exposition of the kernel's exact counters and a socket snapshot
+// taken at scrape time. Nothing is streamed (no ring buffer): counters carry every number.
+#include <sys/utsname.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
 #include "cli/commands.hpp"
+#include "cli/signals.hpp"
 #include "core/errors.hpp"
+#include "kernel/kernel_counters.hpp"
+#include "kernel/netns.hpp"
+#include "kernel/prerequisites.hpp"
+#include "kernel/snapshotter.hpp"
+#include "kernel/tracer.hpp"
+#include "serve/listen_address.hpp"
+#include "serve/metrics_server.hpp"
+#include "serve/scrape_cache.hpp"
+#include "serve/system_limits.hpp"
 
 namespace tcpsight {
 
-// Placeholder until the Prometheus exporter lands (issue: `tcpsight serve`).
+namespace {
+
+constexpr const char* kVersion = "0.1.0";
+// Scrapes this close together share one gathering (one snapshot of every socket).
+constexpr double kGatherMaxAgeSeconds = 0.25;
+
+struct ServeOptions {
+  std::string listen = "127.0.0.1:9977";
+  size_t max_listeners = 100;
+};
+
+std::string kernel_release() {
+  utsname u{};
+  return uname(&u) == 0 ? u.release : "unknown";
+}
+
+int run_serve(const ServeOptions& options) {
+  const ListenAddress address = *parse_listen_address(options.listen);  // validated by the parser
+  check_bpf_prerequisites();
+  const BuildInfo build{kVersion, kernel_release()};
+
+  std::unique_ptr<Tracer> tracer;
+  std::unique_ptr<Snapshotter> snapshotter;
+  std::vector<ts_sock_record> sockets;  // reused: gathering is serialized by the cache
+  ScrapeCache cache(
+      [&] {
+        const ts_counters counters = tracer->read_counters();
+        snapshotter->take(sockets);
+        ScrapeInput input = assemble_scrape(counters, sockets, read_kernel_counters(), read_system_limits(),
+                                            options.max_listeners);
+        input.build = build;
+        return input;
+      },
+      kGatherMaxAgeSeconds, monotonic_seconds);
+
+  MetricsServer server(address, cache);  // binds first: a taken port fails before anything is loaded
+  const uint32_t netns = current_netns_inode();
+  tracer = std::make_unique<Tracer>(TracerOptions{.netns = netns, .stream_kinds = 0});
+  snapshotter = std::make_unique<Snapshotter>();
+
+  // SIGINT/SIGTERM set a flag; this thread turns it into server.stop(), repeated until run() has
+  // returned (a stop that comes before the server is up would otherwise be missed).
+  std::atomic<bool> finished{false};
+  std::thread watcher([&] {
+    while (!finished && !stop_requested()) sleep_unless_stopped(0.05);
+    while (!finished) {
+      server.stop();
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  });
+  std::fprintf(stderr, "tcpsight: serving http://%s/metrics for network namespace %u; Ctrl-C to stop\n",
+               server.address().text().c_str(), netns);
+  const bool served = stop_requested() || server.run();
+  finished = true;
+  watcher.join();
+  if (!served && !stop_requested()) throw UserError("the HTTP server on " + server.address().text() + " failed");
+  return 0;
+}
+
+}  // namespace
+
 Command add_serve_command(CLI::App& parent) {
-  CLI::App* cmd = parent.add_subcommand("serve", "Prometheus exporter (not built yet)");
-  return {cmd, [] () -> int { throw UserError("tcpsight serve is not built yet", "use tcpsight stats --json"); }};
+  auto o = std::make_shared<ServeOptions>();
+  CLI::App* cmd = parent.add_subcommand("serve", "Prometheus exporter: /metrics, /healthz");
+  const CLI::Validator listen_address(
+      [](std::string& text) {
+        return parse_listen_address(text) ? std::string()
+                                          : "'" + text + "' is not ADDR:PORT (e.g. 127.0.0.1:9977 or [::1]:9977)";
+      },
+      "");
+  cmd->add_option("--listen", o->listen, "address and port to serve on (default 127.0.0.1:9977)")
+      ->type_name("ADDR:PORT")
+      ->check(listen_address);
+  cmd->add_option("--max-listeners", o->max_listeners,
+                  "listening endpoints labelled one by one; the rest are summed as local=\"other\" (default 100)")
+      ->type_name("N")
+      ->check(CLI::Range(size_t{1}, size_t{100000}).description(""));
+  cmd->footer(
+      "Examples:\n  tcpsight serve\n  tcpsight serve --listen [::1]:9977\n"
+      "  curl -s http://127.0.0.1:9977/metrics | grep tcpsight_sockets");
+  return {cmd, [o] { return run_serve(*o); }};
 }
 
 }  // namespace tcpsight

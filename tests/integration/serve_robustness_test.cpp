@@ -1,0 +1,191 @@
+// `tcpsight serve` under hostile or heavy use: malformed requests, header floods, slow and idle
+// clients, many scrapers at once. It answers with 4xx, cuts abusers off, keeps its threads and
+// memory bounded, and the next scrape still works.
+#include <gtest/gtest.h>
+#include <poll.h>
+
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <thread>
+
+#include "harness.hpp"
+#include "serve_test_support.hpp"
+
+namespace tcpsight::itest::serve {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// A field of /proc/PID/status ("Threads", "VmRSS"), as a number.
+long proc_status(pid_t pid, const std::string& field) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(in, line);)
+    if (line.starts_with(field + ":")) return std::stol(line.substr(field.size() + 1));
+  return -1;
+}
+
+HttpReply send_raw_request(const ServeUnderTest& serve, const std::string& request) {
+  Fd fd = serve.connect();
+  if (!send_all(fd.get(), request)) return {};
+  return read_reply(fd.get());
+}
+
+void expect_scrape_works(const ServeUnderTest& serve) {
+  const HttpReply r = serve.get("/metrics");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_NE(r.body.find("tcpsight_sockets{state=\"ESTABLISHED\"}"), std::string::npos);
+}
+
+TEST(ServeRobustness, MalformedRequestsGet4xxAndTheNextScrapeStillWorks) {
+  TS_REQUIRE_ROOT_OR_SKIP();
+  Netns ns("serve-malformed");
+  ServeUnderTest serve(ns);
+  ASSERT_TRUE(serve.ready()) << serve.child().err();
+
+  std::string many_headers = "GET /metrics HTTP/1.1\r\nHost: x\r\n";
+  for (int i = 0; i < 5000; ++i) many_headers += "X-" + std::to_string(i) + ": y\r\n";
+  many_headers += "\r\n";
+  const struct {
+    const char* what;
+    std::string request;
+    int status;
+  } cases[] = {
+      {"garbage", "GARBAGE\r\n\r\n", 400},
+      {"binary", std::string("\x00\x01\x02\xff\xfe\r\n\r\n", 9), 400},
+      {"unknown version", "GET /metrics HTTP/9.9\r\n\r\n", 400},
+      {"unknown method", "BREW /metrics HTTP/1.1\r\nHost: x\r\n\r\n", 400},
+      {"unknown path", "GET /nope HTTP/1.1\r\nHost: x\r\n\r\n", 404},
+      {"POST", "POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello", 405},
+      {"DELETE", "DELETE /healthz HTTP/1.1\r\nHost: x\r\n\r\n", 405},
+      {"long URI", "GET /" + std::string(20000, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n", 414},
+      {"long header", "GET /metrics HTTP/1.1\r\nHost: x\r\nX-Long: " + std::string(20000, 'a') + "\r\n\r\n", 400},
+      {"5000 headers", many_headers, 400},
+      {"large body", "POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n", 413},
+  };
+  for (const auto& c : cases) {
+    const HttpReply r = send_raw_request(serve, c.request);
+    EXPECT_EQ(r.status, c.status) << c.what;
+    expect_scrape_works(serve);
+  }
+  EXPECT_TRUE(serve.child().running()) << serve.child().err();
+}
+
+TEST(ServeRobustness, HeaderFloodsAndSlowClientsAreCutOffWithBoundedMemory) {
+  TS_REQUIRE_ROOT_OR_SKIP();
+  Netns ns("serve-flood");
+  ServeUnderTest serve(ns);
+  ASSERT_TRUE(serve.ready()) << serve.child().err();
+  expect_scrape_works(serve);
+  const long rss_before_kb = proc_status(serve.child().pid(), "VmRSS");
+
+  // A client trickling a request one byte every 0.5 s: cut off by the 10 s request deadline.
+  std::atomic<double> slow_cut_after{-1};
+  std::thread slow([&, fd = serve.connect()] {
+    const auto start = Clock::now();
+    const std::string request = "GET /metrics HTTP/1.1\r\nHost: x\r\nX-Slow: yes\r\n\r\n";
+    for (char c : request) {
+      if (!send_all(fd.get(), std::string(1, c))) break;
+      std::this_thread::sleep_for(500ms);
+      pollfd p{fd.get(), POLLIN, 0};
+      if (poll(&p, 1, 0) > 0) break;  // the server answered or closed
+    }
+    read_reply(fd.get());
+    slow_cut_after = std::chrono::duration<double>(Clock::now() - start).count();
+  });
+
+  // Clients streaming headers as fast as they can: each is answered 400 and closed.
+  for (int flood = 0; flood < 3; ++flood) {
+    Fd fd = serve.connect();
+    std::string chunk;
+    for (int i = 0; i < 1000; ++i) chunk += "X-Flood-" + std::to_string(i) + ": yyyyyyyyyyyyyyyy\r\n";
+    size_t sent = 0;
+    const auto start = Clock::now();
+    bool cut = !send_all(fd.get(), "GET /metrics HTTP/1.1\r\n");
+    while (!cut && Clock::now() - start < 5s) {
+      cut = !send_all(fd.get(), chunk);
+      if (!cut) sent += chunk.size();
+    }
+    const double cut_after = std::chrono::duration<double>(Clock::now() - start).count();
+    EXPECT_TRUE(cut) << "the server kept reading " << sent << " bytes of headers";
+    EXPECT_LT(cut_after, 3.0) << "the server closes after 32 KiB of request";
+    // What the kernel's socket buffers absorbed before the close showed (tcp_wmem + tcp_rmem maxima).
+    EXPECT_LT(sent, size_t{16} << 20);
+  }
+  expect_scrape_works(serve);
+  const long rss_after_kb = proc_status(serve.child().pid(), "VmRSS");
+  EXPECT_LT(rss_after_kb - rss_before_kb, 16 * 1024) << "RSS grew from " << rss_before_kb << " kB";
+
+  slow.join();
+  EXPECT_GT(slow_cut_after, 9.0);
+  EXPECT_LT(slow_cut_after, 14.0) << "a request may take at most 10 s to arrive";
+  expect_scrape_works(serve);
+}
+
+TEST(ServeRobustness, ManyConcurrentScrapersAllGetAnswersFromBoundedThreadsAndFewGatherings) {
+  TS_REQUIRE_ROOT_OR_SKIP();
+  Netns ns("serve-many");
+  ServeUnderTest serve(ns);
+  ASSERT_TRUE(serve.ready()) << serve.child().err();
+  const auto gathers = [&] { return sample(samples_of(serve.get("/metrics").body), "tcpsight_gathers_total"); };
+  const double gathers_before = gathers();
+  const long threads_idle = proc_status(serve.child().pid(), "Threads");
+  std::this_thread::sleep_for(300ms);  // the burst's first scrape finds no fresh gathering
+
+  constexpr int kScrapers = 32, kEach = 3;
+  std::atomic<int> ok{0}, failed{0};
+  std::atomic<bool> done{false};
+  std::atomic<long> most_threads{0};
+  std::thread watch([&] {
+    while (!done) {
+      most_threads = std::max(most_threads.load(), proc_status(serve.child().pid(), "Threads"));
+      std::this_thread::sleep_for(5ms);
+    }
+  });
+  const auto start = Clock::now();
+  std::vector<std::thread> scrapers;
+  for (int i = 0; i < kScrapers; ++i)
+    scrapers.emplace_back([&] {
+      for (int j = 0; j < kEach; ++j) {
+        const HttpReply r = serve.get("/metrics");
+        (r.status == 200 && r.body.find("tcpsight_gathers_total") != std::string::npos ? ok : failed)++;
+      }
+    });
+  for (auto& t : scrapers) t.join();
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  done = true;
+  watch.join();
+
+  EXPECT_EQ(ok, kScrapers * kEach);
+  EXPECT_EQ(failed, 0);
+  EXPECT_LE(most_threads, threads_idle) << "the worker pool is fixed: no thread per connection";
+  std::this_thread::sleep_for(300ms);
+  const double gathered = gathers() - gathers_before - 1;  // minus the last scrape's own gathering
+  EXPECT_LE(gathered, seconds / 0.25 + 2) << kScrapers * kEach << " scrapes in " << seconds << " s";
+  EXPECT_GE(gathered, 1);
+}
+
+TEST(ServeRobustness, IdleConnectionsDelayAScrapeOnlyBoundedly) {
+  TS_REQUIRE_ROOT_OR_SKIP();
+  Netns ns("serve-idle");
+  ServeUnderTest serve(ns);
+  ASSERT_TRUE(serve.ready()) << serve.child().err();
+  std::vector<Fd> idle;
+  for (int i = 0; i < 16; ++i) idle.push_back(serve.connect());  // twice the workers, saying nothing
+
+  const auto start = Clock::now();
+  expect_scrape_works(serve);
+  const double waited = std::chrono::duration<double>(Clock::now() - start).count();
+  EXPECT_LT(waited, 10.0) << "idle clients hold a worker for at most the 3 s read timeout";
+
+  for (Fd& fd : idle) {  // the server closed each of them when no request came within its read timeout
+    char buf[512];
+    ssize_t n;
+    while ((n = recv(fd.get(), buf, sizeof buf, 0)) > 0) {
+    }
+    EXPECT_EQ(n, 0) << "closed by the server, not by our 10 s receive timeout";
+  }
+}
+
+}  // namespace
+}  // namespace tcpsight::itest::serve

@@ -1,0 +1,48 @@
+// One accepted HTTP connection as httplib reads and writes it, with limits httplib 0.11 lacks:
+// each request may take at most `max_request_bytes` and `request_deadline_s` to arrive, so a
+// client that streams endless headers or trickles them byte by byte costs bounded memory and time.
+#pragma once
+
+#include <httplib.h>
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <string>
+
+#include "serve/http_limits.hpp"
+
+namespace tcpsight {
+
+class BoundedSocketStream final : public httplib::Stream {
+ public:
+  BoundedSocketStream(int fd, const StreamLimits& limits);
+
+  // Starts the budget (bytes and deadline) of the next request on this connection.
+  void begin_request();
+  // Waits up to `seconds` for the next request to start arriving; gives up early when `stop` says so.
+  bool wait_for_request(double seconds, const std::function<bool()>& stop);
+
+  bool is_readable() const override;
+  bool is_writable() const override;
+  ssize_t read(char* ptr, size_t size) override;
+  ssize_t write(const char* ptr, size_t size) override;
+  void get_remote_ip_and_port(std::string& ip, int& port) const override;
+  void get_local_ip_and_port(std::string& ip, int& port) const override;
+  socket_t socket() const override { return fd_; }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  // Waits up to `seconds` for `events` on the socket.
+  bool wait(short events, double seconds) const;
+  double seconds_to_deadline() const;
+
+  int fd_;
+  StreamLimits limits_;
+  char buffer_[4096];
+  size_t begin_ = 0, end_ = 0;  // unread bytes of buffer_
+  size_t request_bytes_ = 0;
+  Clock::time_point deadline_;
+};
+
+}  // namespace tcpsight

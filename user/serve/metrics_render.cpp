@@ -1,0 +1,198 @@
+#include "serve/metrics_render.hpp"
+
+#include <array>
+#include <string_view>
+#include <utility>
+
+#include "core/counter_totals.hpp"
+#include "core/tcp_state.hpp"
+
+namespace tcpsight {
+
+namespace {
+
+// Transitions a TCP socket goes through in normal operation: exported from the start (at 0), so
+// rate() sees their first increase. Any other transition the kernel counts appears once non-zero.
+constexpr std::array<std::pair<int, int>, 19> kUsualTransitions = {{
+    {TS_CLOSE, TS_SYN_SENT},        {TS_CLOSE, TS_LISTEN},         {TS_LISTEN, TS_CLOSE},
+    {TS_LISTEN, TS_SYN_RECV},       {TS_SYN_SENT, TS_ESTABLISHED}, {TS_SYN_SENT, TS_CLOSE},
+    {TS_SYN_RECV, TS_ESTABLISHED},  {TS_SYN_RECV, TS_CLOSE},       {TS_ESTABLISHED, TS_FIN_WAIT1},
+    {TS_ESTABLISHED, TS_CLOSE_WAIT}, {TS_ESTABLISHED, TS_CLOSE},   {TS_FIN_WAIT1, TS_FIN_WAIT2},
+    {TS_FIN_WAIT1, TS_CLOSING},     {TS_FIN_WAIT1, TS_CLOSE},      {TS_FIN_WAIT2, TS_CLOSE},
+    {TS_CLOSING, TS_CLOSE},         {TS_CLOSE_WAIT, TS_LAST_ACK},  {TS_CLOSE_WAIT, TS_CLOSE},
+    {TS_LAST_ACK, TS_CLOSE},
+}};
+
+// States a socket can retransmit in; exported from the start.
+constexpr std::array<int, 8> kRetransmitStates = {TS_ESTABLISHED, TS_SYN_SENT, TS_SYN_RECV, TS_FIN_WAIT1,
+                                                  TS_FIN_WAIT2,   TS_CLOSE_WAIT, TS_LAST_ACK, TS_CLOSING};
+
+struct NetstatCounter {
+  std::string_view metric;
+  std::string_view key;  // in /proc/net/snmp or /proc/net/netstat
+  std::string_view help;
+};
+
+constexpr std::array<NetstatCounter, 10> kNetstatCounters = {{
+    {"tcpsight_netstat_listen_overflows", "TcpExt.ListenOverflows",
+     "Connections dropped because a listener's accept queue was full (TcpExt.ListenOverflows)."},
+    {"tcpsight_netstat_listen_drops", "TcpExt.ListenDrops",
+     "SYNs and final ACKs a listener dropped for any reason, overflows included (TcpExt.ListenDrops)."},
+    {"tcpsight_netstat_syncookies_sent", "TcpExt.SyncookiesSent",
+     "SYN cookies sent because a SYN queue was full (TcpExt.SyncookiesSent)."},
+    {"tcpsight_netstat_syn_retrans", "TcpExt.TCPSynRetrans",
+     "SYN and SYN-ACK retransmissions (TcpExt.TCPSynRetrans)."},
+    {"tcpsight_netstat_timeouts", "TcpExt.TCPTimeouts", "Retransmission timer expiries (TcpExt.TCPTimeouts)."},
+    {"tcpsight_netstat_active_opens", "Tcp.ActiveOpens", "Connections opened by connect() (Tcp.ActiveOpens)."},
+    {"tcpsight_netstat_passive_opens", "Tcp.PassiveOpens", "Connections accepted by listeners (Tcp.PassiveOpens)."},
+    {"tcpsight_netstat_retrans_segs", "Tcp.RetransSegs", "Segments retransmitted (Tcp.RetransSegs)."},
+    {"tcpsight_netstat_out_segs", "Tcp.OutSegs",
+     "Segments sent, retransmissions excluded (Tcp.OutSegs); the denominator of a retransmit ratio."},
+    {"tcpsight_netstat_time_wait_overflow", "TcpExt.TCPTimeWaitOverflow",
+     "TIME_WAIT sockets not created because tcp_max_tw_buckets was reached (TcpExt.TCPTimeWaitOverflow)."},
+}};
+
+std::string state_label(int state) { return std::string(state_name(state)); }
+
+void write_sockets(ExpositionWriter& w, const ScrapeInput& in) {
+  w.gauge("tcpsight_sockets",
+          "TCP sockets of this network namespace by state, from a snapshot at scrape time; "
+          "SYN_RECV includes half-open request sockets.");
+  for (int s : kReportedStates) w.sample({{"state", state_label(s)}}, in.sockets.by_state[static_cast<size_t>(s)]);
+  w.gauge("tcpsight_request_sockets", "Half-open connections (request sockets waiting for the final ACK).");
+  w.sample({}, in.sockets.request_sockets);
+}
+
+void write_transitions(ExpositionWriter& w, const ScrapeInput& in) {
+  w.counter("tcpsight_state_transitions",
+            "TCP state changes of full sockets since tcpsight started, exact (kernel counters).");
+  bool usual[TS_NSTATES][TS_NSTATES] = {};
+  for (const auto& [from, to] : kUsualTransitions) usual[from][to] = true;
+  for (int from = 0; from < TS_NSTATES; ++from)
+    for (int to = 0; to < TS_NSTATES; ++to)
+      if (usual[from][to] || in.counters.transitions[from][to])
+        w.sample({{"from", state_label(from)}, {"to", state_label(to)}}, in.counters.transitions[from][to]);
+}
+
+void write_retransmits(ExpositionWriter& w, const ScrapeInput& in) {
+  uint64_t by_state[TS_NSTATES] = {};
+  for (int s = 0; s < TS_NSTATES; ++s) by_state[reported_state(s)] += in.counters.retransmits[s];
+  bool shown[TS_NSTATES] = {};
+  for (int s : kRetransmitStates) shown[s] = true;
+  w.counter("tcpsight_retransmits", "Segments retransmitted, by the state of the socket (SYN_SENT: SYN retransmits).");
+  for (int s = 0; s < TS_NSTATES; ++s)
+    if (shown[s] || by_state[s]) w.sample({{"state", state_label(s)}}, by_state[s]);
+
+  w.counter("tcpsight_synack_retransmits", "SYN-ACKs retransmitted for half-open request sockets.");
+  w.sample({}, in.counters.synack_retransmits);
+  w.counter("tcpsight_resets", "TCP resets sent and received.");
+  w.sample({{"direction", "sent"}}, in.counters.resets_sent);
+  w.sample({{"direction", "received"}}, in.counters.resets_received);
+}
+
+void write_time_wait(ExpositionWriter& w, const ScrapeInput& in) {
+  w.counter("tcpsight_time_wait_entered",
+            "Active closes that handed the connection to a TIME_WAIT socket (closes not ended by a reset).");
+  w.sample({}, in.counters.time_wait_entered);
+
+  const TimeWaitLifetimes& tw = in.sockets.time_wait;
+  w.gauge_histogram("tcpsight_time_wait_remaining_seconds",
+                    "TIME_WAIT sockets that exist now, by the time left until the kernel frees them.", "seconds");
+  w.histogram_sample({}, {{tw.kBoundsSeconds.begin(), tw.kBoundsSeconds.end()},
+                          {tw.counts.begin(), tw.counts.end()},
+                          static_cast<double>(tw.sum_ms) / 1000.0});
+  if (in.limits.max_time_wait) {
+    w.gauge("tcpsight_time_wait_limit",
+            "net.ipv4.tcp_max_tw_buckets: TIME_WAIT sockets the kernel keeps at most before it closes new ones at once.");
+    w.sample({}, *in.limits.max_time_wait);
+  }
+  if (in.limits.ephemeral_ports) {
+    w.gauge("tcpsight_ephemeral_ports",
+            "Ports in net.ipv4.ip_local_port_range: what connect() can use toward one remote address and port.");
+    w.sample({}, *in.limits.ephemeral_ports);
+  }
+}
+
+void write_listeners(ExpositionWriter& w, const ScrapeInput& in) {
+  const ListenerSeries& ls = in.listeners;
+  w.gauge("tcpsight_listeners", "Listening sockets.");
+  w.sample({}, ls.listening_sockets);
+
+  std::vector<const ListenerSeriesEntry*> series;
+  for (const auto& e : ls.kept) series.push_back(&e);
+  if (ls.other) series.push_back(&*ls.other);
+  const auto per_listener = [&](std::string_view name, std::string_view help, uint64_t ListenerSeriesEntry::*field) {
+    w.gauge(name, help);
+    for (const ListenerSeriesEntry* e : series) w.sample({{"local", e->local}}, e->*field);
+  };
+  per_listener("tcpsight_listen_syn_queue", "Half-open connections waiting in a listener's SYN queue.",
+               &ListenerSeriesEntry::syn_queue);
+  per_listener("tcpsight_listen_accept_queue", "Established connections waiting in a listener's accept queue.",
+               &ListenerSeriesEntry::accept_queue);
+  per_listener("tcpsight_listen_backlog", "A listener's listen() backlog: the accept queue's capacity.",
+               &ListenerSeriesEntry::max_backlog);
+  w.counter("tcpsight_listen_series_dropped",
+            "Listener endpoints left out of the per-listener series by the label cap (summed into local=\"other\"), "
+            "added up over gatherings.");
+  w.sample({}, in.listener_series_dropped_total);
+}
+
+void write_histograms(ExpositionWriter& w, const ScrapeInput& in) {
+  w.histogram("tcpsight_connect_latency_seconds", "Time from SYN_SENT to ESTABLISHED of outgoing connections.",
+              "seconds");
+  w.histogram_sample({}, log2_us_histogram(in.counters.connect_latency_us));
+  w.histogram("tcpsight_connection_duration_seconds",
+              "Lifetime of connections opened and closed while tcpsight ran, from open to CLOSE.", "seconds");
+  w.histogram_sample({}, log2_us_histogram(in.counters.connection_duration_us));
+}
+
+void write_events(ExpositionWriter& w, const ScrapeInput& in) {
+  w.counter("tcpsight_tracepoint_events", "Tracepoint hits of this network namespace counted by tcpsight's kernel programs.");
+  w.sample({}, in.counters.events_seen);
+  w.counter("tcpsight_events_lost", "Events the kernel could not queue to user space (counters stay exact).");
+  w.sample({}, in.counters.events_lost);
+}
+
+void write_netstat(ExpositionWriter& w, const ScrapeInput& in) {
+  for (const NetstatCounter& c : kNetstatCounters) {
+    const auto it = in.kernel.find(std::string(c.key));
+    if (it == in.kernel.end() || it->second < 0) continue;  // this kernel does not have it
+    w.counter(c.metric, c.help);
+    w.sample({}, static_cast<uint64_t>(it->second));
+  }
+}
+
+void write_self(ExpositionWriter& w, const ScrapeInput& in) {
+  w.info("tcpsight_build", "tcpsight's version and the kernel it runs on.");
+  w.sample({{"version", in.build.version}, {"kernel", in.build.kernel}}, uint64_t{1});
+  w.gauge("tcpsight_gather_duration_seconds",
+          "Time taken to read the kernel's counters and snapshot every socket for this scrape.", "seconds");
+  w.sample({}, in.gather_seconds);
+  w.counter("tcpsight_gathers", "Snapshots taken for scrapes; scrapes close together share one.");
+  w.sample({}, in.gathers_total);
+}
+
+}  // namespace
+
+HistogramData log2_us_histogram(const __u64 (&slots)[TS_HIST_SLOTS]) {
+  HistogramData h;
+  for (int i = 0; i + 1 < TS_HIST_SLOTS; ++i) h.upper_bounds.push_back(static_cast<double>(uint64_t{2} << i) / 1e6);
+  h.counts.assign(std::begin(slots), std::end(slots));
+  return h;
+}
+
+std::string render_metrics(const ScrapeInput& input, ExpositionFormat format) {
+  ExpositionWriter w(format);
+  write_sockets(w, input);
+  write_transitions(w, input);
+  write_retransmits(w, input);
+  write_time_wait(w, input);
+  write_listeners(w, input);
+  write_histograms(w, input);
+  write_events(w, input);
+  write_netstat(w, input);
+  write_self(w, input);
+  return w.finish();
+}
+
+}  // namespace tcpsight
