@@ -33,13 +33,12 @@ struct Use {
 std::optional<PortRange> parse_port_range(std::string_view text) {
   const auto low = next_port(text);
   const auto high = low ? next_port(text) : std::nullopt;
-  if (!low || !high || *low > *high || text.find_first_not_of(" \t\n") != std::string_view::npos)
-    return std::nullopt;
+  if (!low || !high || *low > *high || text.find_first_not_of(" \t\n") != std::string_view::npos) return std::nullopt;
   return PortRange{*low, *high};
 }
 
-std::vector<DestinationPorts> ephemeral_ports_by_destination(std::span<const ts_sock_record> records,
-                                                             PortRange range, size_t top) {
+std::vector<DestinationPorts> ephemeral_ports_by_destination(std::span<const ts_sock_record> records, PortRange range,
+                                                             size_t top) {
   std::unordered_set<uint16_t> listening;
   for (const ts_sock_record& r : records)
     if (r.state == TS_LISTEN) listening.insert(r.sport);

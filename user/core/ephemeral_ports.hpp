@@ -34,7 +34,7 @@ struct DestinationPorts {
 // Destinations by local ephemeral ports in use, largest first (ties: more TIME_WAIT, then address).
 // Counted: sockets whose local port lies in the range and is not a listening port of the snapshot
 // (the server side of a connection keeps its listener's port); listeners and request sockets are not.
-std::vector<DestinationPorts> ephemeral_ports_by_destination(std::span<const ts_sock_record> records,
-                                                             PortRange range, size_t top);
+std::vector<DestinationPorts> ephemeral_ports_by_destination(std::span<const ts_sock_record> records, PortRange range,
+                                                             size_t top);
 
 }  // namespace tcpsight

@@ -1,0 +1,302 @@
+// `tcpsight top` as an operator sees it: run in tmux inside a private network namespace, its screen
+// is compared with what the kernel says (`ss`, the port range sysctl), and its keys and exits are
+// exercised as a person would (send-keys, Ctrl-C, SIGTERM, resizing).
+#include <algorithm>
+#include <csignal>
+#include <fstream>
+#include <iostream>
+#include <ostream>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+#include "harness.hpp"
+#include "top_tmux.hpp"
+
+namespace tcpsight::itest {
+namespace {
+
+constexpr double kInterval = 0.5;  // seconds between refreshes in these tests
+const std::vector<std::string> kTopArgs = {"--interval", "0.5"};
+constexpr auto kStartup = 20s;  // loading the BPF programs and the first frame
+
+// TIME_WAIT as the STATES panel shows it ("TIME_WAIT        2000  ...").
+std::optional<uint64_t> shown_time_wait(const std::string& screen) {
+  return screen_number(screen, R"(^TIME_WAIT\s+(\d+))");
+}
+
+// Sleeps long enough for top to take at least two fresh readings.
+void let_top_refresh() { std::this_thread::sleep_for(std::chrono::duration<double>(kInterval * 3)); }
+
+// Terminal columns of a UTF-8 row (every character top draws is one column wide).
+size_t columns(const std::string& row) {
+  return static_cast<size_t>(std::count_if(row.begin(), row.end(), [](char c) { return (c & 0xC0) != 0x80; }));
+}
+
+std::string port_range_of(const Netns& ns) { return ns.run_checked({"cat", "/proc/sys/net/ipv4/ip_local_port_range"}); }
+
+TEST(TopView, TimeWaitOnScreenMatchesSsAndItsEphemeralPortShare) {
+  TS_REQUIRE_ROOT_OR_SKIP();
+  Netns ns("top-tw");
+  TopInTmux top(ns.name(), 120, 40, kTopArgs);
+  ASSERT_TRUE(top.wait_for_text("STATES", kStartup)) << top.screen();
+
+  constexpr size_t kConnections = 2000;
+  const ConnectionRun run = make_connections(ns.name(), "127.0.0.1", kConnections, CloseMode::client_first);
+  ASSERT_EQ(run.client_ports.size(), kConnections);
+  ASSERT_TRUE(top.wait_for([&](const std::string& s) { return shown_time_wait(s) >= kConnections * 99 / 100; }, 10s))
+      << "no refresh shows the churn\n"
+      << top.screen();
+  let_top_refresh();
+
+  // One capture between two `ss` counts: TIME_WAIT lasts 60 s, so nothing expires in between.
+  const size_t ss_before = ns.ss_count("time-wait");
+  const std::string screen = top.screen();
+  const size_t ss_after = ns.ss_count("time-wait");
+  EXPECT_GE(ss_before, kConnections) << "the kernel's own view";
+  const auto shown = shown_time_wait(screen);
+  ASSERT_TRUE(shown) << screen;
+  for (size_t ss : {ss_before, ss_after})
+    EXPECT_TRUE(within_fraction(static_cast<double>(*shown), static_cast<double>(ss), 0.01))
+        << "screen TIME_WAIT " << *shown << " vs ss " << ss << "\n"
+        << screen;
+  // The TIME_WAIT panel says the same.
+  EXPECT_EQ(screen_number(screen, R"(^TIME_WAIT\s{2}(\d+)\s+entered)"), shown) << screen;
+
+  // Every one of those client sockets holds a port of the ephemeral range toward the server.
+  const std::string destination = "127.0.0.1:" + std::to_string(run.server_port);
+  const auto ports = screen_number(screen, R"(\s)" + destination + R"(\s+(\d+))");
+  ASSERT_TRUE(ports) << destination << " missing\n" << screen;
+  const size_t ss_to_server = ns.ss_count("time-wait", {"dst", destination});
+  EXPECT_TRUE(within_fraction(static_cast<double>(*ports), static_cast<double>(ss_to_server), 0.01))
+      << "ports " << *ports << " vs ss " << ss_to_server;
+  std::istringstream range(port_range_of(ns));
+  unsigned low = 0, high = 0;
+  ASSERT_TRUE(range >> low >> high);
+  const double share = 100.0 * static_cast<double>(ss_to_server) / (high - low + 1);
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(screen, m, std::regex(destination + R"(\s+\d+\s+\d+\s+([\d.]+)%)"))) << screen;
+  EXPECT_NEAR(std::stod(m[1].str()), share, 0.1) << "share of " << low << "-" << high;
+}
+
+TEST(TopView, HalfOpenListenerShowsItsSynQueueAndTheFloodWarning) {
+  TS_REQUIRE_ROOT_OR_SKIP();
+  constexpr const char* kClientAddr = "10.201.1.1";
+  constexpr const char* kServerAddr = "10.201.1.2";
+  Netns client_ns("top-ho-c");
+  Netns server_ns("top-ho-s");
+  connect_veth(client_ns, std::string(kClientAddr) + "/24", server_ns, std::string(kServerAddr) + "/24");
+  server_ns.set_sysctl("net.ipv4.tcp_syncookies", "0");  // keep every request socket
+  server_ns.set_sysctl("net.ipv4.tcp_max_syn_backlog", "8192");
+
+  Fd listener;
+  uint16_t port = 0;
+  run_in_netns(server_ns.name(), [&] {
+    listener = tcp_listen(kServerAddr, 0, 4096);
+    port = local_port(listener);
+  });
+  // Drop the client's handshake-completing ACK, so each connection stays half-open on the server.
+  FirewallRule drop_final_ack(server_ns, {"INPUT", "-p", "tcp", "--dport", std::to_string(port), "--tcp-flags",
+                                          "SYN,ACK,FIN,RST", "ACK", "-j", "DROP"});
+  TopInTmux top(server_ns.name(), 120, 40, kTopArgs);
+  ASSERT_TRUE(top.wait_for_text("STATES", kStartup)) << top.screen();
+  const std::string local = std::string(kServerAddr) + ":" + std::to_string(port);
+  const std::string queue_pattern = "^" + local + R"(\s+(\d+)\s+\d+/\d+)";
+
+  // Waves of SYNs faster than top refreshes: the SYN queue grows at every refresh.
+  constexpr int kWaves = 12;
+  constexpr size_t kPerWave = 25;
+  std::vector<Fd> clients;
+  std::string opener_error;
+  std::thread opener([&] {
+    try {
+      run_in_netns(client_ns.name(), [&] {
+        for (int w = 0; w < kWaves; ++w) {
+          for (size_t i = 0; i < kPerWave; ++i) clients.push_back(tcp_connect(kServerAddr, port, /*nonblocking=*/true));
+          std::this_thread::sleep_for(std::chrono::duration<double>(kInterval / 2));
+        }
+      });
+    } catch (const std::exception& e) {
+      opener_error = e.what();
+    }
+  });
+  const auto warned = top.wait_for_text("SYN FLOOD?", Seconds(kWaves * kInterval / 2 + 1));
+  opener.join();
+  ASSERT_EQ(opener_error, "");
+  EXPECT_TRUE(warned) << "a SYN queue growing at every refresh should be flagged\n" << top.screen();
+  if (warned) {
+    const std::string flagged = *warned;
+    EXPECT_NE(flagged.find(local), std::string::npos) << flagged;
+  }
+
+  const size_t expected = kWaves * kPerWave;
+  size_t ss = 0;
+  for (int i = 0; i < 50 && (ss = server_ns.ss_count("syn-recv")) < expected; ++i) std::this_thread::sleep_for(100ms);
+  ASSERT_GE(ss, expected) << "the kernel did not keep the half-open connections";
+  ASSERT_TRUE(
+      top.wait_for([&](const std::string& s) { return screen_number(s, queue_pattern) >= expected * 99 / 100; }, 10s))
+      << "no refresh shows the SYN queue\n"
+      << top.screen();
+  let_top_refresh();
+  const size_t ss_before = server_ns.ss_count("syn-recv");
+  const std::string screen = top.screen();
+  const size_t ss_after = server_ns.ss_count("syn-recv");
+  const auto syn_queue = screen_number(screen, queue_pattern);
+  ASSERT_TRUE(syn_queue) << "listener " << local << " missing\n" << screen;
+  const auto syn_recv = screen_number(screen, R"(^SYN_RECV\s+(\d+))");
+  ASSERT_TRUE(syn_recv) << screen;
+  for (size_t n : {ss_before, ss_after}) {
+    EXPECT_TRUE(within_fraction(static_cast<double>(*syn_queue), static_cast<double>(n), 0.01))
+        << "SYN queue " << *syn_queue << " vs ss syn-recv " << n << "\n"
+        << screen;
+    EXPECT_TRUE(within_fraction(static_cast<double>(*syn_recv), static_cast<double>(n), 0.01))
+        << "SYN_RECV " << *syn_recv << " vs ss syn-recv " << n;
+  }
+  // The queue no longer grows: the warning goes away.
+  EXPECT_TRUE(top.wait_for([](const std::string& s) { return s.find("SYN FLOOD?") == std::string::npos; }, 3s))
+      << top.screen();
+  for (Fd& c : clients) close_with_reset(c);
+}
+
+TEST(TopView, PauseFreezesTheNumbers) {
+  TS_REQUIRE_ROOT_OR_SKIP();
+  Netns ns("top-pause");
+  TopInTmux top(ns.name(), 120, 40, kTopArgs);
+  ASSERT_TRUE(top.wait_for_text("STATES", kStartup)) << top.screen();
+
+  make_connections(ns.name(), "127.0.0.1", 300, CloseMode::client_first);
+  const size_t first = ns.ss_count("time-wait");
+  ASSERT_TRUE(top.wait_for([&](const std::string& s) { return shown_time_wait(s) == first; }, 5s))
+      << "expected TIME_WAIT " << first << "\n"
+      << top.screen();
+
+  top.send_keys({"p"});
+  ASSERT_TRUE(top.wait_for_text("PAUSED", 3s)) << top.screen();
+  make_connections(ns.name(), "127.0.0.1", 200, CloseMode::client_first);
+  const size_t second = ns.ss_count("time-wait");
+  ASSERT_GT(second, first);
+  let_top_refresh();
+  const std::string paused = top.screen();
+  EXPECT_EQ(shown_time_wait(paused), first) << "paused numbers must not move (ss now says " << second << ")\n"
+                                            << paused;
+
+  top.send_keys({"p"});
+  EXPECT_TRUE(top.wait_for(
+      [&](const std::string& s) {
+        return s.find("PAUSED") == std::string::npos && shown_time_wait(s) == ns.ss_count("time-wait");
+      },
+      5s))
+      << top.screen();
+}
+
+enum class Ending { QuitKey, CtrlC, Sigterm };
+std::ostream& operator<<(std::ostream& out, Ending e) {
+  return out << (e == Ending::QuitKey ? "q" : e == Ending::CtrlC ? "CtrlC" : "SIGTERM");
+}
+
+class TopEnding : public testing::TestWithParam<Ending> {};
+
+TEST_P(TopEnding, ExitsZeroAndRestoresTheTerminal) {
+  TS_REQUIRE_ROOT_OR_SKIP();
+  Netns ns("top-exit");
+  TopInTmux top(ns.name(), 100, 30, kTopArgs);
+  ASSERT_TRUE(top.wait_for_text("STATES", kStartup)) << top.screen();
+  EXPECT_TRUE(top.alternate_screen());
+  switch (GetParam()) {
+    case Ending::QuitKey:
+      top.send_keys({"q"});
+      break;
+    case Ending::CtrlC:
+      top.send_keys({"C-c"});
+      break;
+    case Ending::Sigterm: {
+      const pid_t pid = top.top_pid();
+      ASSERT_GT(pid, 0) << "tcpsight not found in the pane";
+      ASSERT_EQ(kill(pid, SIGTERM), 0);
+      break;
+    }
+  }
+  const auto after = top.wait_for_text("top exited", 5s);
+  ASSERT_TRUE(after) << top.screen();
+  EXPECT_NE(after->find("top exited 0"), std::string::npos) << *after;
+  EXPECT_NE(after->find("tty restored"), std::string::npos) << *after;
+  EXPECT_EQ(after->find("STATES"), std::string::npos) << "the screen from before top must be back\n" << *after;
+  EXPECT_FALSE(top.alternate_screen());
+}
+
+INSTANTIATE_TEST_SUITE_P(Top, TopEnding, testing::Values(Ending::QuitKey, Ending::CtrlC, Ending::Sigterm),
+                         [](const testing::TestParamInfo<Ending>& i) { return testing::PrintToString(i.param); });
+
+TEST(TopView, SmallWindowSaysSoAndResizingRedraws) {
+  TS_REQUIRE_ROOT_OR_SKIP();
+  Netns ns("top-size");
+  TopInTmux top(ns.name(), 60, 20, kTopArgs);
+  const auto small = top.wait_for_text("too small", kStartup);
+  ASSERT_TRUE(small) << top.screen();
+  EXPECT_EQ(small->find("STATES"), std::string::npos) << *small;
+
+  top.resize(80, 24);
+  const auto standard = top.wait_for_text("STATES", 5s);
+  ASSERT_TRUE(standard) << top.screen();
+  EXPECT_TRUE(shown_time_wait(*standard)) << *standard;
+  EXPECT_NE(standard->find("q quit"), std::string::npos) << "footer with the keys\n" << *standard;
+  std::istringstream rows(*standard);
+  size_t n = 0;
+  for (std::string row; std::getline(rows, row); ++n) EXPECT_LE(columns(row), 80u) << row;
+  EXPECT_EQ(n, 24u);
+
+  top.resize(60, 20);
+  EXPECT_TRUE(top.wait_for_text("too small", 5s)) << top.screen();
+  top.send_keys({"q"});
+  EXPECT_TRUE(top.wait_for_text("top exited 0", 5s)) << top.screen();
+}
+
+TEST(TopView, IdleCostsAtMostOnePercentOfACore) {
+  TS_REQUIRE_ROOT_OR_SKIP();
+  Netns ns("top-idle");
+  TopInTmux top(ns.name(), 120, 40);  // default interval: 1 s
+  ASSERT_TRUE(top.wait_for_text("STATES", kStartup)) << top.screen();
+  const pid_t pid = top.top_pid();
+  ASSERT_GT(pid, 0);
+  const auto cpu_seconds = [pid] {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(stat)), {});
+    std::istringstream fields(text.substr(text.rfind(')') + 2));  // after "pid (comm) "
+    std::string f;
+    uint64_t utime = 0, stime = 0;
+    for (int i = 3; i <= 15 && fields >> f; ++i) {
+      if (i == 14) utime = std::stoull(f);
+      if (i == 15) stime = std::stoull(f);
+    }
+    return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+  };
+  constexpr double kWindow = 15;
+  const double before = cpu_seconds();
+  std::this_thread::sleep_for(std::chrono::duration<double>(kWindow));
+  const double used = cpu_seconds() - before;
+  RecordProperty("idle_cpu_fraction", std::to_string(used / kWindow));
+  std::cout << "tcpsight top, idle, 1 s refresh: " << used << " s of CPU in " << kWindow << " s ("
+            << 100 * used / kWindow << "% of a core)\n";
+  EXPECT_LE(used / kWindow, 0.01) << used << " s of CPU in " << kWindow << " s";
+  EXPECT_NE(top.screen().find("STATES"), std::string::npos) << "still running";
+}
+
+TEST(TopCli, WithoutATerminalItPointsAtStats) {
+  // No root needed: the terminal check comes first.
+  const CommandResult r = run_command({tcpsight_binary(), "top"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("terminal"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("tcpsight stats"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out, "");
+}
+
+TEST(TopCli, RejectsANonPositiveInterval) {
+  for (const char* bad : {"0", "-1", "soon"}) {
+    const CommandResult r = run_command({tcpsight_binary(), "top", "--interval", bad});
+    EXPECT_EQ(r.exit_code, 2) << bad << ": " << r.err;
+    EXPECT_NE(r.err.find("--interval"), std::string::npos) << r.err;
+  }
+}
+
+}  // namespace
+}  // namespace tcpsight::itest

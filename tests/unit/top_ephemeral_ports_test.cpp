@@ -1,0 +1,75 @@
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "core/ephemeral_ports.hpp"
+#include "top_test_records.hpp"
+
+namespace tcpsight {
+namespace {
+
+using namespace top_test;
+
+TEST(TopEphemeralPorts, ParsesTheSysctlAsTheKernelPrintsIt) {
+  const auto r = parse_port_range("32768\t60999\n");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->low, 32768);
+  EXPECT_EQ(r->high, 60999);
+  EXPECT_EQ(r->size(), 28232u);
+  EXPECT_TRUE(r->contains(32768));
+  EXPECT_TRUE(r->contains(60999));
+  EXPECT_FALSE(r->contains(61000));
+}
+
+TEST(TopEphemeralPorts, RejectsMalformedRanges) {
+  for (const char* bad : {"", "32768", "60999 32768", "1 70000", "a b", "1 2 3"})
+    EXPECT_FALSE(parse_port_range(bad)) << bad;
+}
+
+TEST(TopEphemeralPorts, CountsDistinctLocalPortsPerDestination) {
+  const PortRange range{40000, 40099};  // 100 ports
+  std::vector<ts_sock_record> records;
+  for (uint16_t p = 40000; p < 40010; ++p) records.push_back(time_wait("10.0.0.1", p, "10.0.0.2", 80, 30000));
+  for (uint16_t p = 40010; p < 40015; ++p) records.push_back(record(TS_ESTABLISHED, "10.0.0.1", p, "10.0.0.2", 80));
+  // The same port from a second local address: still one port of the range.
+  records.push_back(record(TS_ESTABLISHED, "10.0.0.9", 40000, "10.0.0.2", 80));
+  // Another destination port is another destination.
+  records.push_back(record(TS_ESTABLISHED, "10.0.0.1", 40000, "10.0.0.2", 443));
+  // Outside the range: not an ephemeral port.
+  records.push_back(record(TS_ESTABLISHED, "10.0.0.1", 22, "10.0.0.2", 80));
+
+  const auto d = ephemeral_ports_by_destination(records, range, 10);
+  ASSERT_EQ(d.size(), 2u);
+  EXPECT_EQ(format_endpoint(d[0].addr, d[0].port), "10.0.0.2:80");
+  EXPECT_EQ(d[0].ports_in_use, 15u);
+  EXPECT_EQ(d[0].time_wait, 10u);
+  EXPECT_DOUBLE_EQ(d[0].share, 0.15);
+  EXPECT_EQ(format_endpoint(d[1].addr, d[1].port), "10.0.0.2:443");
+  EXPECT_EQ(d[1].ports_in_use, 1u);
+}
+
+TEST(TopEphemeralPorts, LeavesOutListenersRequestSocketsAndTheServerSide) {
+  const PortRange range{40000, 40099};
+  const std::vector<ts_sock_record> records = {
+      listener("0.0.0.0", 40050, 0, 0, 128),
+      record(TS_NEW_SYN_RECV, "10.0.0.1", 40050, "10.0.0.3", 40001),
+      // Accepted connection of the listener on 40050: the server side keeps the listener's port.
+      record(TS_ESTABLISHED, "10.0.0.1", 40050, "10.0.0.3", 40002),
+  };
+  EXPECT_TRUE(ephemeral_ports_by_destination(records, range, 10).empty());
+}
+
+TEST(TopEphemeralPorts, KeepsTheLargestDestinations) {
+  const PortRange range{40000, 40999};
+  std::vector<ts_sock_record> records;
+  for (uint16_t i = 0; i < 3; ++i) records.push_back(record(TS_ESTABLISHED, "10.0.0.1", 40000 + i, "10.0.0.5", 80));
+  for (uint16_t i = 0; i < 5; ++i) records.push_back(record(TS_ESTABLISHED, "10.0.0.1", 40100 + i, "10.0.0.6", 80));
+  records.push_back(record(TS_ESTABLISHED, "10.0.0.1", 40200, "10.0.0.7", 80));
+  const auto d = ephemeral_ports_by_destination(records, range, 2);
+  ASSERT_EQ(d.size(), 2u);
+  EXPECT_EQ(format_address(d[0].addr), "10.0.0.6");
+  EXPECT_EQ(format_address(d[1].addr), "10.0.0.5");
+}
+
+}  // namespace
+}  // namespace tcpsight

@@ -1,0 +1,29 @@
+// Helpers the panels share: how rates, quiet values and endpoints are written. Internal to user/top.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "core/address.hpp"
+#include "top/glyphs.hpp"
+#include "top/screen.hpp"
+#include "top/top_frame.hpp"
+
+namespace tcpsight::panel {
+
+inline constexpr size_t kStateName = 11, kCount = 9, kRate = 9;
+inline constexpr size_t kAddressColumns = 32;  // wider addresses are shortened in the middle
+
+// A rate, or "-" before two readings exist.
+std::string rate_text(const TopFrame& f, double per_s);
+// `style` for a value worth attention, Dim for zero.
+inline Style quiet_unless(bool nonzero, Style style = Style::Normal) { return nonzero ? style : Style::Dim; }
+inline Style rate_style(const TopFrame& f, double per_s, Style style = Style::Normal) {
+  return quiet_unless(f.has_rates && per_s > 0, style);
+}
+std::string endpoint_text(const IpAddress& a, uint16_t port, size_t cols, const Glyphs& g);
+// Kernel-supplied text (comm) with anything unprintable replaced.
+std::string printable(std::string_view s);
+inline Line text_line(std::string_view text, Style style = Style::Normal) { return Line{}.add(text, style); }
+
+}  // namespace tcpsight::panel

@@ -1,0 +1,82 @@
+// `tcpsight top`, RETRANSMITS and RESETS panel with the flow table.
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "core/tcp_state.hpp"
+#include "top/flow_table.hpp"
+#include "top/panel_text.hpp"
+#include "top/panels.hpp"
+
+namespace tcpsight {
+
+using namespace panel;
+
+std::vector<Line> trouble_panel(const TopFrame& frame, const ViewState& view, size_t cols, size_t flow_rows,
+                                const Glyphs& glyphs) {
+  std::vector<Line> out;
+  out.push_back(
+      Line{}
+          .add("RETRANSMITS", Style::Title)
+          .add(" ")
+          .add(rate_text(frame, frame.retransmits_per_s), rate_style(frame, frame.retransmits_per_s, Style::Warn))
+          .add(fmt::format(" ({} total)   ", frame.retransmits), Style::Dim)
+          .add("RESETS", Style::Title)
+          .add(" sent ")
+          .add(rate_text(frame, frame.resets_sent_per_s), rate_style(frame, frame.resets_sent_per_s, Style::Warn))
+          .add(fmt::format(" ({})", frame.resets_sent), Style::Dim)
+          .add("  received ")
+          .add(rate_text(frame, frame.resets_received_per_s),
+               rate_style(frame, frame.resets_received_per_s, Style::Warn))
+          .add(fmt::format(" ({})", frame.resets_received), Style::Dim));
+
+  Line title;
+  title.add("TOP FLOWS", Style::Title).add(" by " + std::string(flow_sort_name(view.sort)));
+  if (view.port_filter) title.add(fmt::format("  port {}", *view.port_filter), Style::Warn);
+  title.add("  (s sorts, f filters)", Style::Dim);
+  out.push_back(std::move(title));
+
+  constexpr size_t kState = 11, kRetx = 6, kRst = 5;
+  const size_t addr_cols = std::clamp<size_t>(cols > 40 ? (cols - 40) / 2 : 0, 15, kAddressColumns);
+  out.push_back(Line{}
+                    .add(pad_right("local", addr_cols), Style::Label)
+                    .add(" ")
+                    .add(pad_right("remote", addr_cols), Style::Label)
+                    .add(" ")
+                    .add(pad_right("state", kState), Style::Label)
+                    .add(" ")
+                    .add(pad_left("retx", kRetx), Style::Label)
+                    .add(" ")
+                    .add(pad_left("rst", kRst), Style::Label)
+                    .add(" ")
+                    .add("pid/comm", Style::Label));
+
+  const std::vector<FlowRow> flows = select_flows(frame.flows, view.sort, view.port_filter);
+  if (flows.empty())
+    out.push_back(text_line(view.port_filter ? fmt::format("(no retransmits or resets on port {})", *view.port_filter)
+                                             : "(no retransmits or resets since start)",
+                            Style::Dim));
+  for (size_t i = 0; i < flows.size() && i < flow_rows; ++i) {
+    const FlowRow& f = flows[i];
+    out.push_back(Line{}
+                      .add(pad_right(endpoint_text(f.local, f.local_port, addr_cols, glyphs), addr_cols))
+                      .add(" ")
+                      .add(pad_right(endpoint_text(f.remote, f.remote_port, addr_cols, glyphs), addr_cols))
+                      .add(" ")
+                      .add(pad_right(state_name(f.state), kState))
+                      .add(" ")
+                      .add(pad_left(std::to_string(f.retransmits), kRetx), quiet_unless(f.retransmits > 0, Style::Warn))
+                      .add(" ")
+                      .add(pad_left(std::to_string(f.resets), kRst), quiet_unless(f.resets > 0, Style::Warn))
+                      .add(" ")
+                      .add(f.tgid ? fmt::format("{}/{}", f.tgid, printable(f.comm)) : "-", quiet_unless(f.tgid != 0)));
+  }
+  if (flows.size() > flow_rows)
+    out.push_back(text_line(fmt::format("{} {} more flows", glyphs.ellipsis, flows.size() - flow_rows), Style::Dim));
+  if (frame.flows_evicted)
+    out.push_back(
+        text_line(fmt::format("({} quiet flows evicted: the flow table is full)", frame.flows_evicted), Style::Dim));
+  return out;
+}
+
+}  // namespace tcpsight

@@ -1,0 +1,30 @@
+// The panels of `tcpsight top`. Each lays itself out in the columns (and, for tables, the rows)
+// it is given and returns its lines; lines may be shorter than `cols`, never longer.
+#pragma once
+
+#include <vector>
+
+#include "top/glyphs.hpp"
+#include "top/screen.hpp"
+#include "top/top_frame.hpp"
+#include "top/view_state.hpp"
+
+namespace tcpsight {
+
+// One row per state: name, count, change per second, a bar against the largest count.
+std::vector<Line> states_panel(const TopFrame& frame, size_t cols, const Glyphs& glyphs);
+// The busiest transitions with their rates and totals; at most `rows` of them.
+std::vector<Line> transitions_panel(const TopFrame& frame, size_t cols, size_t rows, const Glyphs& glyphs);
+// SYN_SENT/SYN_RECV, SYN-ACK retransmits, the kernel's listen counters, and per listener the
+// queues (at most `listener_rows` listeners; the view's port filter applies).
+std::vector<Line> half_open_panel(const TopFrame& frame, const ViewState& view, size_t cols, size_t listener_rows,
+                                  const Glyphs& glyphs);
+// Count, entries per second, remaining-lifetime histogram, top remote hosts, ephemeral port share.
+std::vector<Line> time_wait_panel(const TopFrame& frame, size_t cols, size_t table_rows, const Glyphs& glyphs);
+// Retransmit and reset rates and the flows behind them (sorted and filtered by the view).
+std::vector<Line> trouble_panel(const TopFrame& frame, const ViewState& view, size_t cols, size_t flow_rows,
+                                const Glyphs& glyphs);
+// The keys and what each panel's numbers are.
+std::vector<Line> help_panel(size_t cols, const Glyphs& glyphs);
+
+}  // namespace tcpsight

@@ -1,0 +1,86 @@
+// What one refresh of `tcpsight top` shows: plain data, filled by TopModel, drawn by the layout.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/address.hpp"
+#include "core/ephemeral_ports.hpp"
+#include "core/socket_census.hpp"
+
+namespace tcpsight {
+
+struct HostInfo {
+  std::string hostname;
+  std::string kernel;  // release, e.g. "6.18.44"
+  std::string netns;   // "ts-top-12" (ip netns name), "host", else "inode 4026532571"
+};
+
+struct StateRow {
+  int state = 0;
+  uint64_t count = 0;
+  double change_per_s = 0;
+};
+
+struct TransitionRow {
+  int from = 0, to = 0;
+  double per_s = 0;
+  uint64_t total = 0;  // since tcpsight started
+};
+
+struct ListenerRow {
+  IpAddress addr;
+  uint16_t port = 0;
+  uint32_t syn_queue = 0, accept_queue = 0, max_backlog = 0;
+  bool accept_queue_full = false;
+  bool syn_queue_full = false;
+  bool syn_queue_growing = false;  // grew at each of the last few refreshes: a SYN flood?
+};
+
+struct FlowRow {
+  IpAddress local, remote;
+  uint16_t local_port = 0, remote_port = 0;
+  int state = 0;
+  uint64_t retransmits = 0, resets = 0;
+  uint32_t tgid = 0;  // 0: owner unknown
+  std::string comm;
+  uint64_t last_ns = 0;
+};
+
+struct TopFrame {
+  HostInfo host;
+  double uptime_s = 0;
+  double wall_time_s = 0;
+  double interval_s = 0;
+  bool has_rates = false;  // false until two readings exist
+
+  double events_per_s = 0;
+  uint64_t events_lost = 0;
+  uint64_t sockets_total = 0;
+
+  std::vector<StateRow> states;            // every reported state, display order
+  std::vector<TransitionRow> transitions;  // non-zero totals, busiest (by rate, then total) first
+
+  // Half-open connections and listeners.
+  uint64_t syn_sent = 0, syn_recv = 0, request_sockets = 0;
+  double synack_retransmits_per_s = 0;
+  bool kernel_counters_known = false;
+  double listen_overflows_per_s = 0, listen_drops_per_s = 0, syncookies_sent_per_s = 0;
+  std::vector<ListenerRow> listeners;  // most loaded first
+
+  // TIME_WAIT.
+  TimeWaitCensus time_wait;
+  double time_wait_entered_per_s = 0;
+  std::optional<PortRange> port_range;
+  std::vector<DestinationPorts> destinations;  // ephemeral ports by destination, largest first
+
+  // Retransmits, resets and the flows behind them.
+  uint64_t retransmits = 0, resets_sent = 0, resets_received = 0;
+  double retransmits_per_s = 0, resets_sent_per_s = 0, resets_received_per_s = 0;
+  std::vector<FlowRow> flows;  // every tracked flow, unsorted: the view sorts and filters
+  uint64_t flows_evicted = 0;
+};
+
+}  // namespace tcpsight

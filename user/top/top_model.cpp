@@ -1,0 +1,141 @@
+#include "top/top_model.hpp"
+
+#include <algorithm>
+#include <cstdint>
+#include <tuple>
+
+#include "core/counter_totals.hpp"
+#include "core/tcp_state.hpp"
+
+namespace tcpsight {
+
+namespace {
+
+constexpr size_t kTopPeers = 20;
+constexpr size_t kTopDestinations = 20;
+
+double kernel_rate(const KernelCounters& now, const KernelCounters& before, const char* key, double seconds) {
+  const auto a = now.find(key), b = before.find(key);
+  if (a == now.end() || b == before.end() || seconds <= 0 || a->second < b->second) return 0;
+  return static_cast<double>(a->second - b->second) / seconds;
+}
+
+}  // namespace
+
+TopModel::TopModel(HostInfo host, double start_s, size_t flow_capacity)
+    : aggregator_(flow_capacity), start_s_(start_s) {
+  frame_.host = std::move(host);
+}
+
+void TopModel::refresh(const TopReading& reading) {
+  aggregator_.on_counters(reading.counters, reading.now_s);
+  aggregator_.on_snapshot(SocketCensus::from_records(reading.sockets, kTopPeers));
+
+  const ts_counters& c = aggregator_.totals();
+  const SocketCensus& census = aggregator_.census();
+  frame_.uptime_s = reading.now_s - start_s_;
+  frame_.wall_time_s = reading.wall_s;
+  frame_.interval_s = aggregator_.interval_seconds();
+  frame_.has_rates = frame_.interval_s > 0;
+  frame_.events_per_s = aggregator_.per_second(&ts_counters::events_seen);
+  frame_.events_lost = c.events_lost;
+  frame_.sockets_total = census.total;
+
+  fill_states();
+  fill_transitions();
+  fill_half_open(reading.kernel, reading.now_s);
+
+  frame_.time_wait = census.time_wait;
+  frame_.time_wait_entered_per_s = aggregator_.per_second(&ts_counters::time_wait_entered);
+  frame_.port_range = reading.port_range;
+  frame_.destinations = reading.port_range
+                            ? ephemeral_ports_by_destination(reading.sockets, *reading.port_range, kTopDestinations)
+                            : std::vector<DestinationPorts>{};
+
+  frame_.retransmits = total_retransmits(c);
+  frame_.resets_sent = c.resets_sent;
+  frame_.resets_received = c.resets_received;
+  frame_.retransmits_per_s = aggregator_.retransmit_rate();
+  frame_.resets_sent_per_s = aggregator_.per_second(&ts_counters::resets_sent);
+  frame_.resets_received_per_s = aggregator_.per_second(&ts_counters::resets_received);
+  fill_flows();
+}
+
+void TopModel::fill_states() {
+  const auto& by_state = aggregator_.census().by_state;
+  const double interval = aggregator_.interval_seconds();
+  frame_.states.clear();
+  for (int s : kReportedStates) {
+    const auto i = static_cast<size_t>(s);
+    StateRow row{s, by_state[i], 0};
+    if (previous_by_state_ && interval > 0)
+      row.change_per_s = (static_cast<double>(by_state[i]) - static_cast<double>((*previous_by_state_)[i])) / interval;
+    frame_.states.push_back(row);
+  }
+  previous_by_state_ = by_state;
+}
+
+void TopModel::fill_transitions() {
+  const ts_counters& c = aggregator_.totals();
+  frame_.transitions.clear();
+  for (int o = 0; o < TS_NSTATES; ++o)
+    for (int n = 0; n < TS_NSTATES; ++n)
+      if (const uint64_t total = c.transitions[o][n])
+        frame_.transitions.push_back({o, n, aggregator_.transition_rate(o, n), total});
+  std::sort(frame_.transitions.begin(), frame_.transitions.end(), [](const TransitionRow& a, const TransitionRow& b) {
+    if (a.per_s != b.per_s) return a.per_s > b.per_s;
+    if (a.total != b.total) return a.total > b.total;
+    return std::pair(a.from, a.to) < std::pair(b.from, b.to);
+  });
+}
+
+void TopModel::fill_half_open(const KernelCounters& kernel, double now_s) {
+  const SocketCensus& census = aggregator_.census();
+  frame_.syn_sent = census.by_state[TS_SYN_SENT];
+  frame_.syn_recv = census.by_state[TS_SYN_RECV];
+  frame_.request_sockets = census.request_sockets;
+  frame_.synack_retransmits_per_s = aggregator_.per_second(&ts_counters::synack_retransmits);
+
+  frame_.kernel_counters_known = !kernel.empty();
+  const double seconds = now_s - previous_kernel_s_;
+  frame_.listen_overflows_per_s = kernel_rate(kernel, previous_kernel_, "TcpExt.ListenOverflows", seconds);
+  frame_.listen_drops_per_s = kernel_rate(kernel, previous_kernel_, "TcpExt.ListenDrops", seconds);
+  frame_.syncookies_sent_per_s = kernel_rate(kernel, previous_kernel_, "TcpExt.SyncookiesSent", seconds);
+  previous_kernel_ = kernel;
+  previous_kernel_s_ = now_s;
+
+  std::map<std::pair<IpAddress, uint16_t>, ListenerTrend> trends;
+  frame_.listeners.clear();
+  for (const ListenerQueue& l : census.listeners) {
+    const auto key = std::pair(l.addr, l.port);
+    ListenerTrend trend{l.syn_queue, 0};
+    if (const auto it = listener_trends_.find(key); it != listener_trends_.end())
+      trend.growth_streak = l.syn_queue > it->second.syn_queue ? it->second.growth_streak + 1 : 0;
+    trends[key] = trend;
+
+    ListenerRow row{l.addr, l.port, l.syn_queue, l.accept_queue, l.max_backlog};
+    // The kernel drops (or answers with cookies) once a queue reaches the listen() backlog.
+    row.accept_queue_full = l.max_backlog > 0 && l.accept_queue >= l.max_backlog;
+    row.syn_queue_full = l.max_backlog > 0 && l.syn_queue >= l.max_backlog;
+    row.syn_queue_growing = trend.growth_streak >= kGrowthRefreshes;
+    frame_.listeners.push_back(row);
+  }
+  listener_trends_ = std::move(trends);
+
+  const auto load = [](const ListenerRow& l) {
+    return std::tuple(l.accept_queue_full || l.syn_queue_full || l.syn_queue_growing,
+                      uint64_t{l.syn_queue} + l.accept_queue);
+  };
+  std::stable_sort(frame_.listeners.begin(), frame_.listeners.end(),
+                   [&](const ListenerRow& a, const ListenerRow& b) { return load(a) > load(b); });
+}
+
+void TopModel::fill_flows() {
+  frame_.flows.clear();
+  for (const FlowTrouble& f : aggregator_.troubled_flows(SIZE_MAX))
+    frame_.flows.push_back({f.key.local, f.key.remote, f.key.local_port, f.key.remote_port, f.state, f.retransmits,
+                            f.resets, f.tgid, f.comm, f.last_ns});
+  frame_.flows_evicted = aggregator_.flows_evicted();
+}
+
+}  // namespace tcpsight

@@ -1,0 +1,59 @@
+// The model behind `tcpsight top`: what is measured, refresh by refresh. It feeds the Aggregator
+// with the kernel's counters, snapshots and the rare per-flow events, keeps what rates and trends
+// need from the previous refresh, and hands the view a TopFrame. No kernel calls, no terminal.
+#pragma once
+
+#include <array>
+#include <map>
+#include <optional>
+#include <span>
+#include <utility>
+
+#include "core/aggregator.hpp"
+#include "core/ephemeral_ports.hpp"
+#include "core/netstat_parse.hpp"
+#include "top/top_frame.hpp"
+
+namespace tcpsight {
+
+// Everything one refresh reads from the kernel.
+struct TopReading {
+  ts_counters counters{};
+  std::span<const ts_sock_record> sockets;
+  KernelCounters kernel;                // empty when /proc/net/{snmp,netstat} could not be read
+  std::optional<PortRange> port_range;  // nullopt when net.ipv4.ip_local_port_range could not be read
+  double now_s = 0;                     // monotonic
+  double wall_s = 0;
+};
+
+class TopModel {
+ public:
+  // A listener's SYN queue that grew at this many refreshes in a row is flagged.
+  static constexpr int kGrowthRefreshes = 3;
+
+  TopModel(HostInfo host, double start_s, size_t flow_capacity = 4096);
+
+  void on_event(const ts_event& e) { aggregator_.on_event(e); }
+  void refresh(const TopReading& reading);
+  const TopFrame& frame() const { return frame_; }
+
+ private:
+  struct ListenerTrend {
+    uint32_t syn_queue = 0;
+    int growth_streak = 0;
+  };
+  void fill_states();
+  void fill_transitions();
+  void fill_half_open(const KernelCounters& kernel, double now_s);
+  void fill_flows();
+
+  Aggregator aggregator_;
+  TopFrame frame_;
+  double start_s_;
+  std::optional<std::array<uint64_t, TS_NSTATES>> previous_by_state_;
+  KernelCounters previous_kernel_;
+  double previous_kernel_s_ = 0;
+  std::map<std::pair<IpAddress, uint16_t>, ListenerTrend> listener_trends_;
+};
+
+}  // namespace tcpsight
