@@ -13,9 +13,11 @@
 #define AF_INET6 10
 #endif
 
+/* skc must be a BTF pointer (tp_btf argument, iterator context): these are direct, CO-RE
+ * relocated loads that the verifier turns into fault-safe reads, cheaper than helper calls. */
 static __always_inline __u32 skc_netns(const struct sock_common *skc)
 {
-	return BPF_CORE_READ(skc, skc_net.net, ns.inum);
+	return skc->skc_net.net->ns.inum;
 }
 
 /* Copies family, addresses (network order) and ports (host order) of a socket. */

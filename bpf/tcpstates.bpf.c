@@ -117,7 +117,7 @@ static __always_inline struct ts_event *reserve_event(struct ts_counters *c, con
 	e->netns = skc_netns(&sk->__sk_common);
 	e->kind = kind;
 	e->flags = 0;
-	e->old_state = e->new_state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	e->old_state = e->new_state = sk->__sk_common.skc_state;
 	skc_read_tuple(&sk->__sk_common, &e->family, e->saddr, e->daddr, &e->sport, &e->dport);
 	if (info && info->owner_known) {
 		e->tgid = info->tgid;
@@ -171,7 +171,7 @@ static __always_inline void remember_owner(struct sock_info *info)
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(on_state_change, struct sock *sk, int oldstate, int newstate)
 {
-	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP || !in_scope(sk))
+	if (sk->sk_protocol != IPPROTO_TCP || !in_scope(sk))
 		return 0;
 	if (oldstate <= 0 || oldstate >= TS_NSTATES || newstate <= 0 || newstate >= TS_NSTATES)
 		return 0;
@@ -205,7 +205,7 @@ int BPF_PROG(on_state_change, struct sock *sk, int oldstate, int newstate)
 		info->since_ns = now;
 	}
 	/* A reset seen by the tracepoints, or the error tcp_reset() leaves before closing. */
-	reset = (info && info->reset) || (newstate == TS_CLOSE && BPF_CORE_READ(sk, sk_err) == ECONNRESET_);
+	reset = (info && info->reset) || (newstate == TS_CLOSE && sk->sk_err == ECONNRESET_);
 	time_wait = ts_enters_time_wait(oldstate, newstate, reset);
 
 	if (c) {
@@ -252,7 +252,7 @@ static __always_inline void on_sock_event(const struct sock *sk, enum ts_event_k
 		count(&c->events_seen);
 		switch (kind) {
 		case TS_EV_RETRANSMIT:
-			count(&c->retransmits[state_index(BPF_CORE_READ(sk, __sk_common.skc_state))]);
+			count(&c->retransmits[state_index(sk->__sk_common.skc_state)]);
 			break;
 		case TS_EV_SYNACK_RETRANSMIT:
 			count(&c->synack_retransmits);
