@@ -12,6 +12,7 @@
 
 #include "core/address.hpp"
 #include "core/tcp_state.hpp"
+#include "core/wall_clock.hpp"
 
 namespace tcpsight {
 
@@ -31,12 +32,7 @@ std::string transition_of(const ts_event& e) {
 }
 
 std::string clock_text(double wall) {
-  const auto secs = static_cast<time_t>(wall);
-  tm local{};
-  localtime_r(&secs, &local);
-  char buf[16];
-  std::strftime(buf, sizeof buf, "%H:%M:%S", &local);
-  return fmt::format("{}.{:06d}", buf, static_cast<int>((wall - std::floor(wall)) * 1e6));
+  return fmt::format("{}.{:06d}", local_hms(wall), static_cast<int>((wall - std::floor(wall)) * 1e6));
 }
 
 }  // namespace

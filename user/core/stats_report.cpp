@@ -8,6 +8,7 @@
 
 #include "core/counter_totals.hpp"
 #include "core/tcp_state.hpp"
+#include "core/wall_clock.hpp"
 
 namespace tcpsight {
 
@@ -83,13 +84,7 @@ nlohmann::json stats_json(const Aggregator& agg, double wall_time_s) {
 std::string stats_text(const Aggregator& agg, double wall_time_s) {
   const ts_counters& c = agg.totals();
   const SocketCensus& census = agg.census();
-  const auto secs = static_cast<time_t>(wall_time_s);
-  tm local{};
-  localtime_r(&secs, &local);
-  char clock[16];
-  std::strftime(clock, sizeof clock, "%H:%M:%S", &local);
-
-  std::string out = fmt::format("--- {}  {} sockets\n", clock, census.total);
+  std::string out = fmt::format("--- {}  {} sockets\n", local_hms(wall_time_s), census.total);
   out += "sockets:    ";
   for (int s : kReportedStates) out += fmt::format(" {} {}", state_name(s), census.by_state[static_cast<size_t>(s)]);
   out += "\ntransitions:";

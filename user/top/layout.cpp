@@ -1,5 +1,7 @@
 #include "top/layout.hpp"
 
+#include "core/wall_clock.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -29,15 +31,6 @@ Line restyled(Line line, Style style) {
   return line;
 }
 
-std::string clock_text(double wall_s) {
-  const auto secs = static_cast<time_t>(wall_s);
-  tm local{};
-  localtime_r(&secs, &local);
-  char buf[16];
-  std::strftime(buf, sizeof buf, "%H:%M:%S", &local);
-  return buf;
-}
-
 std::vector<Line> header(const TopFrame& f, const ViewState& view, size_t cols, const LayoutOptions& o) {
   const std::string sep = fmt::format(" {} ", o.glyphs->separator);
   Line first;
@@ -46,7 +39,7 @@ std::vector<Line> header(const TopFrame& f, const ViewState& view, size_t cols, 
   // The second row answers "is something wrong": trouble rates and lost events, on every screen.
   const double resets_per_s = f.resets_sent_per_s + f.resets_received_per_s;
   Line second;
-  second.add(" " + clock_text(f.wall_time_s))
+  second.add(" " + local_hms(f.wall_time_s))
       .add(fmt::format("  sockets {}", f.sockets_total))
       .add("  retx ")
       .add(panel::rate_text(f, f.retransmits_per_s), panel::rate_style(f, f.retransmits_per_s, Style::Warn))
