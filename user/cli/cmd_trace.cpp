@@ -1,11 +1,14 @@
 #include <fmt/format.h>
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <memory>
 #include <vector>
 
 #include "cli/commands.hpp"
 #include "cli/signals.hpp"
+#include "cli/stop_aware_output.hpp"
 #include "core/event_filter.hpp"
 #include "core/event_format.hpp"
 #include "core/tcp_state.hpp"
@@ -42,28 +45,27 @@ int run_trace(const TraceOptions& options) {
   Tracer tracer({.netns = netns, .stream_kinds = TS_STREAM_ALL});
   const Clock clock = Clock::now();
 
-  static std::vector<char> out_buffer(1u << 20);
-  std::setvbuf(stdout, out_buffer.data(), _IOFBF, out_buffer.size());
-  if (!options.json) std::puts(trace_header().c_str());
-  std::fflush(stdout);
+  StopAwareOutput out(STDOUT_FILENO);
+  if (!options.json) out.line(trace_header());
+  out.flush();
   std::fprintf(stderr, "tcpsight: tracing TCP in network namespace %u; Ctrl-C to end\n", netns);
 
   uint64_t shown = 0;
-  bool output_ok = true;
   const Tracer::EventSink print = [&](const ts_event& e) {
-    if (!output_ok || !filter.matches(e)) return;
-    const std::string line = options.json ? trace_json(e, clock) : format_trace_line(e, clock);
-    if (std::fputs(line.c_str(), stdout) < 0 || std::fputc('\n', stdout) == EOF) output_ok = false;
+    if (!out.ok() || !filter.matches(e)) return;
+    out.line(options.json ? trace_json(e, clock) : format_trace_line(e, clock));
     ++shown;
   };
 
   const double deadline = options.duration_s > 0 ? monotonic_seconds() + options.duration_s : 0;
-  while (!stop_requested() && output_ok && (!deadline || monotonic_seconds() < deadline)) {
+  while (!stop_requested() && out.ok() && (!deadline || monotonic_seconds() < deadline)) {
     tracer.poll(100, print);
-    if (std::fflush(stdout) != 0) output_ok = false;
+    out.flush();
   }
-  tracer.poll(0, print);  // what was queued before the end
-  std::fflush(stdout);
+  if (out.ok()) {
+    tracer.poll(0, print);  // what was queued before the end
+    out.flush();
+  }
 
   const ts_counters totals = tracer.read_counters();
   std::fprintf(stderr, "tcpsight: %llu events shown, %llu lost, %llu missed by the kernel\n",
