@@ -27,7 +27,7 @@ Tracer::Tracer(const TracerOptions& options) {
   if (!skel_) throw_kernel_error("cannot open the tracepoint programs", -errno);
   skel_->rodata->target_netns = options.netns;
   skel_->rodata->stream_kinds = options.stream_kinds;
-  skel_->rodata->track_sockets = options.track_sockets || getenv("TCPSIGHT_TRACK_SOCKETS") != nullptr;
+  skel_->rodata->track_sockets = options.track_sockets;
   const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
   size_t ring = options.stream_kinds ? options.ring_bytes : page;  // a page when nothing is streamed
   size_t pow2 = page;
