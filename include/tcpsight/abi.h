@@ -88,7 +88,8 @@ struct ts_counters {
 	__u64 resets_sent;
 	__u64 resets_received;
 	__u64 time_wait_entered; /* active closes not ended by a reset (inferred TIME_WAIT entries) */
-	__u64 events_seen;       /* tracepoint hits that passed the namespace filter */
+	__u64 events_seen;       /* hits that passed the namespace filter: not written by the kernel;
+				  * user space sums the counts above, each hit adds to one of them */
 	__u64 events_lost;       /* records the ring buffer had no room for */
 	__u64 connect_latency_us[TS_HIST_SLOTS];   /* SYN_SENT -> ESTABLISHED */
 	__u64 connection_duration_us[TS_HIST_SLOTS]; /* open -> CLOSE, sockets opened while attached */

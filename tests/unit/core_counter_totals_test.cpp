@@ -23,8 +23,7 @@ TEST(CounterTotals, SumsEveryFieldOverAllCpus) {
   cpus[2].resets_received = 9;
   cpus[0].time_wait_entered = 4;
   cpus[2].time_wait_entered = 6;
-  cpus[0].events_seen = 1000;
-  cpus[1].events_seen = 2000;
+  cpus[0].events_seen = 1000;  // the kernel leaves it zero; whatever is there is replaced
   cpus[2].events_lost = 17;
   cpus[0].connect_latency_us[3] = 10;
   cpus[1].connect_latency_us[3] = 5;
@@ -41,7 +40,8 @@ TEST(CounterTotals, SumsEveryFieldOverAllCpus) {
   EXPECT_EQ(sum.resets_sent, 2u);
   EXPECT_EQ(sum.resets_received, 9u);
   EXPECT_EQ(sum.time_wait_entered, 10u);
-  EXPECT_EQ(sum.events_seen, 3000u);
+  // Every hit adds to one kind: 13 transitions, 42 retransmits, 3 SYN-ACK, 2 + 9 resets.
+  EXPECT_EQ(sum.events_seen, 13u + 42u + 3u + 2u + 9u);
   EXPECT_EQ(sum.events_lost, 17u);
   EXPECT_EQ(sum.connect_latency_us[3], 15u);
   EXPECT_EQ(sum.connection_duration_us[TS_HIST_SLOTS - 1], 8u);
@@ -58,9 +58,12 @@ TEST(CounterTotals, NoCpusSumToZero) {
 TEST(CounterTotals, LargeCountsDoNotOverflowAcrossCpus) {
   std::vector<ts_counters> cpus(2);
   std::memset(cpus.data(), 0, cpus.size() * sizeof(ts_counters));
-  cpus[0].events_seen = 0xffffffffull;
-  cpus[1].events_seen = 0xffffffffull;
-  EXPECT_EQ(sum_counters(cpus).events_seen, 0x1fffffffeull);
+  cpus[0].transitions[TS_ESTABLISHED][TS_CLOSE] = 0xffffffffull;
+  cpus[1].transitions[TS_ESTABLISHED][TS_CLOSE] = 0xffffffffull;
+  cpus[1].resets_received = 0xffffffffull;
+  const ts_counters sum = sum_counters(cpus);
+  EXPECT_EQ(sum.transitions[TS_ESTABLISHED][TS_CLOSE], 0x1fffffffeull);
+  EXPECT_EQ(sum.events_seen, 0x2fffffffdull);
 }
 
 TEST(CounterTotals, HistogramCountAddsAllSlots) {

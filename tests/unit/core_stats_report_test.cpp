@@ -162,6 +162,16 @@ std::string line_containing(const std::string& text, const std::string& word) {
   return {};
 }
 
+TEST_F(StatsReport, APacedSnapshotSaysHowOldItIs) {
+  EXPECT_DOUBLE_EQ(stats_json(agg_, 1.7e9)["snapshot_age_seconds"].get<double>(), 0);
+  EXPECT_EQ(stats_text(agg_, 1.7e9).find("old"), std::string::npos) << "a fresh snapshot needs no remark";
+
+  agg_.on_snapshot_age(12.5);
+  EXPECT_DOUBLE_EQ(stats_json(agg_, 1.7e9)["snapshot_age_seconds"].get<double>(), 12.5);
+  const std::string header = line_containing(stats_text(agg_, 1.7e9), "---");
+  EXPECT_NE(header.find("snapshot 12.5 s old"), std::string::npos) << header;
+}
+
 TEST_F(StatsReport, TextMentionsTheKeyNumbers) {
   const std::string text = stats_text(agg_, 1.7e9);
   SCOPED_TRACE(text);

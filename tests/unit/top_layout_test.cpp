@@ -146,6 +146,15 @@ TEST(TopLayout, PauseLostEventsPromptAndHelpAreVisible) {
   EXPECT_FALSE(line_with(h, "STATES "));
 }
 
+TEST(TopLayout, AnOldSnapshotIsNamedInTheHeader) {
+  TopFrame f = busy_frame();
+  EXPECT_FALSE(line_with(layout_screen(f, {}, {120, 40}, kAscii), "snapshot"));
+  f.snapshot_age_s = 12;
+  const auto header = line_with(layout_screen(f, {}, {120, 40}, kAscii), "snapshot 12s old");
+  ASSERT_TRUE(header);
+  EXPECT_NE(header->find("sockets 5542"), std::string::npos) << *header;
+}
+
 TEST(TopLayout, PortFilterNarrowsFlowsAndListeners) {
   ViewState v;
   v.port_filter = 8080;

@@ -115,6 +115,36 @@ TEST(TopModel, FlagsAFullAcceptQueueAndASynQueueThatKeepsGrowing) {
   EXPECT_FALSE(model.frame().listeners[0].syn_queue_growing);
 }
 
+TEST(TopModel, BetweenPacedSnapshotsTheSnapshotFiguresStayAndRatesStillMove) {
+  TopModel model({}, 0);
+  std::vector<ts_sock_record> sockets;
+  for (uint16_t p = 0; p < 4; ++p) sockets.push_back(time_wait("10.0.0.1", 40000 + p, "10.0.0.2", 80, 60000));
+  sockets.push_back(listener("10.0.0.1", 80, 5, 0, 128));
+  ts_counters c{};
+  model.refresh(reading(sockets, c, 1));
+
+  // Two refreshes on the same (stale) snapshot: the counters move on, the snapshot's view does not.
+  for (int i = 0; i < TopModel::kGrowthRefreshes + 1; ++i) {
+    c.time_wait_entered += 10;
+    TopReading stale = reading(sockets, c, 2.0 + i);
+    stale.snapshot_fresh = false;
+    stale.snapshot_age_s = 1.0 + i;
+    model.refresh(stale);
+  }
+  const TopFrame& f = model.frame();
+  EXPECT_EQ(f.time_wait.count, 4u);
+  EXPECT_DOUBLE_EQ(f.time_wait_entered_per_s, 10.0);
+  EXPECT_DOUBLE_EQ(f.snapshot_age_s, 4.0);
+  ASSERT_EQ(f.listeners.size(), 1u);
+  EXPECT_FALSE(f.listeners[0].syn_queue_growing) << "a snapshot seen again is no growth";
+
+  // The next snapshot's change is spread over the time since the previous snapshot: 5 s.
+  for (uint16_t p = 4; p < 14; ++p) sockets.push_back(time_wait("10.0.0.1", 40000 + p, "10.0.0.2", 80, 60000));
+  model.refresh(reading(sockets, c, 6));
+  EXPECT_DOUBLE_EQ(row(model.frame(), TS_TIME_WAIT).change_per_s, 2.0);
+  EXPECT_DOUBLE_EQ(model.frame().snapshot_age_s, 0);
+}
+
 TEST(TopModel, ASynQueueAtTheBacklogIsFull) {
   TopModel model({}, 0);
   model.refresh(reading({listener("10.0.0.1", 80, 128, 0, 128)}, {}, 1));

@@ -1,5 +1,6 @@
-// `tcpsight serve`: Prometheus exposition of the kernel's exact counters and a socket snapshot
-// taken at scrape time. Nothing is streamed (no ring buffer): counters carry every number.
+// `tcpsight serve`: Prometheus exposition of the kernel's exact counters, read at scrape time, and
+// a socket snapshot, taken at scrape time unless snapshots already use their share of a core.
+// Nothing is streamed (no ring buffer): counters carry every number.
 #include <sys/utsname.h>
 
 #include <atomic>
@@ -16,7 +17,7 @@
 #include "kernel/kernel_counters.hpp"
 #include "kernel/netns.hpp"
 #include "kernel/prerequisites.hpp"
-#include "kernel/snapshotter.hpp"
+#include "kernel/paced_snapshots.hpp"
 #include "kernel/tracer.hpp"
 #include "serve/listen_address.hpp"
 #include "serve/metrics_server.hpp"
@@ -28,7 +29,7 @@ namespace tcpsight {
 namespace {
 
 constexpr const char* kVersion = "0.1.0";
-// Scrapes this close together share one gathering (one snapshot of every socket).
+// Scrapes this close together share one gathering (one reading of counters and snapshot).
 constexpr double kGatherMaxAgeSeconds = 0.25;
 
 struct ServeOptions {
@@ -47,15 +48,15 @@ int run_serve(const ServeOptions& options) {
   const BuildInfo build{kVersion, kernel_release()};
 
   std::unique_ptr<Tracer> tracer;
-  std::unique_ptr<Snapshotter> snapshotter;
-  std::vector<ts_sock_record> sockets;  // reused: gathering is serialized by the cache
+  std::unique_ptr<PacedSnapshots> snapshots;  // gathering is serialized by the cache
   ScrapeCache cache(
       [&] {
         const ts_counters counters = tracer->read_counters();
-        snapshotter->take(sockets);
+        const std::vector<ts_sock_record>& sockets = snapshots->records();
         ScrapeInput input = assemble_scrape(counters, sockets, read_kernel_counters(), read_system_limits(),
                                             options.max_listeners);
         input.build = build;
+        input.snapshot_age_seconds = snapshots->age();
         return input;
       },
       kGatherMaxAgeSeconds, monotonic_seconds);
@@ -63,7 +64,7 @@ int run_serve(const ServeOptions& options) {
   MetricsServer server(address, cache);  // binds first: a taken port fails before anything is loaded
   const uint32_t netns = current_netns_inode();
   tracer = std::make_unique<Tracer>(TracerOptions{.netns = netns, .stream_kinds = 0});
-  snapshotter = std::make_unique<Snapshotter>();
+  snapshots = std::make_unique<PacedSnapshots>(monotonic_seconds);
 
   // SIGINT/SIGTERM set a flag; this thread turns it into server.stop(), repeated until run() has
   // returned (a stop that comes before the server is up would otherwise be missed).

@@ -8,7 +8,7 @@
 #include "core/stats_report.hpp"
 #include "kernel/netns.hpp"
 #include "kernel/prerequisites.hpp"
-#include "kernel/snapshotter.hpp"
+#include "kernel/paced_snapshots.hpp"
 #include "kernel/tracer.hpp"
 
 namespace tcpsight {
@@ -28,7 +28,7 @@ int run_stats(const StatsOptions& options) {
   // A single report is a snapshot: counters since start would all be zero, so none are loaded.
   std::optional<Tracer> tracer;
   if (options.count != 1) tracer.emplace(TracerOptions{.netns = current_netns_inode(), .stream_kinds = 0, .track_sockets = false});
-  Snapshotter snapshotter;
+  PacedSnapshots snapshots(monotonic_seconds);
   Aggregator aggregator;
 
   const double start = monotonic_seconds();
@@ -38,7 +38,9 @@ int run_stats(const StatsOptions& options) {
     const double now = monotonic_seconds();
     aggregator.on_counters(tracer ? tracer->read_counters() : ts_counters{}, now);
     aggregator.on_events_missed(tracer ? tracer->missed_events() : 0);
-    aggregator.on_snapshot(SocketCensus::from_records(snapshotter.take()));
+    const auto& records = snapshots.records();
+    if (snapshots.fresh()) aggregator.on_snapshot(SocketCensus::from_records(records));
+    aggregator.on_snapshot_age(snapshots.age());
     const std::string out = options.json ? stats_json(aggregator, wall_seconds()).dump() + "\n"
                                          : stats_text(aggregator, wall_seconds());
     if (std::fputs(out.c_str(), stdout) < 0 || std::fflush(stdout) != 0) break;  // reader went away

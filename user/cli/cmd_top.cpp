@@ -13,7 +13,7 @@
 #include "kernel/kernel_counters.hpp"
 #include "kernel/netns.hpp"
 #include "kernel/prerequisites.hpp"
-#include "kernel/snapshotter.hpp"
+#include "kernel/paced_snapshots.hpp"
 #include "kernel/tracer.hpp"
 #include "top/curses_terminal.hpp"
 #include "top/layout.hpp"
@@ -39,14 +39,14 @@ class LiveReadings {
   void refresh(TopModel& model) {
     tracer_.poll(0, [&model](const ts_event& e) { model.on_event(e); });
     const ts_counters counters = tracer_.read_counters();
-    const std::vector<ts_sock_record> sockets = snapshotter_.take();
-    model.refresh(
-        {counters, sockets, read_kernel_counters(), read_local_port_range(), monotonic_seconds(), wall_seconds()});
+    const std::vector<ts_sock_record>& sockets = snapshots_.records();
+    model.refresh({counters, sockets, read_kernel_counters(), read_local_port_range(), monotonic_seconds(),
+                   wall_seconds(), snapshots_.fresh(), snapshots_.age()});
   }
 
  private:
   Tracer tracer_;
-  Snapshotter snapshotter_;
+  PacedSnapshots snapshots_{monotonic_seconds};
 };
 
 int run_top(const TopOptions& options) {

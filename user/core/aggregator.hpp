@@ -55,6 +55,9 @@ class Aggregator {
   // Exact totals since attach, summed over CPUs; `now_s` is a monotonic time in seconds.
   void on_counters(const ts_counters& totals, double now_s);
   void on_snapshot(SocketCensus census);
+  // How old the census is: snapshots are paced on hosts with many sockets (SnapshotPacer).
+  void on_snapshot_age(double age_s) { census_age_s_ = age_s; }
+  double snapshot_age() const { return census_age_s_; }
   // Tracepoint hits the kernel skipped (recursion guard); they are in no count.
   void on_events_missed(uint64_t missed) { events_missed_ = missed; }
   uint64_t events_missed() const { return events_missed_; }
@@ -89,6 +92,7 @@ class Aggregator {
   double interval_s_ = 0;
   SocketCensus census_;
   bool has_census_ = false;
+  double census_age_s_ = 0;
   EventTally tally_;
   std::unordered_map<FlowKey, FlowTrouble, FlowKeyHash> flows_;
   uint64_t flows_evicted_ = 0;

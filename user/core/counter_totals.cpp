@@ -19,7 +19,15 @@ ts_counters sum_counters(std::span<const ts_counters> per_cpu) {
   }
   ts_counters total;
   std::memcpy(&total, sum, sizeof total);
+  total.events_seen = events_counted(total);
   return total;
+}
+
+uint64_t events_counted(const ts_counters& c) {
+  uint64_t n = total_retransmits(c) + c.synack_retransmits + c.resets_sent + c.resets_received;
+  for (const auto& row : c.transitions)
+    for (uint64_t v : row) n += v;
+  return n;
 }
 
 uint64_t total_retransmits(const ts_counters& c) {

@@ -8,7 +8,12 @@
 
 namespace tcpsight {
 
+// The total over CPUs, with events_seen filled in (the kernel leaves it to user space).
 ts_counters sum_counters(std::span<const ts_counters> per_cpu);
+
+// Tracepoint hits the counters account for: every hit adds to exactly one transition, retransmit
+// or reset count.
+uint64_t events_counted(const ts_counters& c);
 
 uint64_t total_retransmits(const ts_counters& c);
 

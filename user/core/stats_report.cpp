@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/counter_totals.hpp"
+#include "core/snapshot_pacer.hpp"
 #include "core/tcp_state.hpp"
 #include "core/wall_clock.hpp"
 
@@ -64,6 +65,7 @@ nlohmann::json stats_json(const Aggregator& agg, double wall_time_s) {
       {"time", wall_time_s},
       {"interval_seconds", agg.interval_seconds()},
       {"sockets", sockets},
+      {"snapshot_age_seconds", agg.snapshot_age()},
       {"request_sockets", census.request_sockets},
       {"transitions", transitions},
       {"retransmits", total_retransmits(c)},
@@ -84,7 +86,10 @@ nlohmann::json stats_json(const Aggregator& agg, double wall_time_s) {
 std::string stats_text(const Aggregator& agg, double wall_time_s) {
   const ts_counters& c = agg.totals();
   const SocketCensus& census = agg.census();
-  std::string out = fmt::format("--- {}  {} sockets\n", local_hms(wall_time_s), census.total);
+  std::string out = fmt::format("--- {}  {} sockets", local_hms(wall_time_s), census.total);
+  if (agg.snapshot_age() >= kStaleSnapshotSeconds)
+    out += fmt::format(" (snapshot {:.1f} s old: paced to 1% of a core)", agg.snapshot_age());
+  out += "\n";
   out += "sockets:    ";
   for (int s : kReportedStates) out += fmt::format(" {} {}", state_name(s), census.by_state[static_cast<size_t>(s)]);
   out += "\ntransitions:";

@@ -56,8 +56,8 @@ std::string state_label(int state) { return std::string(state_name(state)); }
 
 void write_sockets(ExpositionWriter& w, const ScrapeInput& in) {
   w.gauge("tcpsight_sockets",
-          "TCP sockets of this network namespace by state, from a snapshot at scrape time; "
-          "SYN_RECV includes half-open request sockets.");
+          "TCP sockets of this network namespace by state, from the latest socket snapshot "
+          "(tcpsight_snapshot_age_seconds); SYN_RECV includes half-open request sockets.");
   for (int s : kReportedStates) w.sample({{"state", state_label(s)}}, in.sockets.by_state[static_cast<size_t>(s)]);
   w.gauge("tcpsight_request_sockets", "Half-open connections (request sockets waiting for the final ACK).");
   w.sample({}, in.sockets.request_sockets);
@@ -168,8 +168,13 @@ void write_self(ExpositionWriter& w, const ScrapeInput& in) {
   w.gauge("tcpsight_gather_duration_seconds",
           "Time taken to read the kernel's counters and snapshot every socket for this scrape.", "seconds");
   w.sample({}, in.gather_seconds);
-  w.counter("tcpsight_gathers", "Snapshots taken for scrapes; scrapes close together share one.");
+  w.counter("tcpsight_gathers", "Gatherings for scrapes; scrapes close together share one.");
   w.sample({}, in.gathers_total);
+  w.gauge("tcpsight_snapshot_age_seconds",
+          "Age of the socket snapshot behind the socket gauges: snapshots are spaced so that they "
+          "use at most 1% of a core, which matters on hosts with many sockets.",
+          "seconds");
+  w.sample({}, in.snapshot_age_seconds);
 }
 
 }  // namespace

@@ -27,6 +27,7 @@ struct ScrapeInput {
   BuildInfo build;
   // About the exporter itself.
   double gather_seconds = 0;                   // how long gathering this input took
+  double snapshot_age_seconds = 0;             // age of the snapshot behind `sockets` (paced)
   uint64_t gathers_total = 0;                  // gatherings since start (scrapes may share one)
   uint64_t listener_series_dropped_total = 0;  // endpoints the label cap left out, summed over gatherings
 };

@@ -1,5 +1,6 @@
 #include "top/layout.hpp"
 
+#include "core/snapshot_pacer.hpp"
 #include "core/wall_clock.hpp"
 
 #include <fmt/format.h>
@@ -52,6 +53,8 @@ std::vector<Line> header(const TopFrame& f, const ViewState& view, size_t cols, 
     second.add(fmt::format(" LOST {} ", f.events_lost), Style::Alert);
   else
     second.add("lost 0", Style::Dim);
+  if (f.snapshot_age_s >= kStaleSnapshotSeconds)
+    second.add(fmt::format("  snapshot {:.0f}s old", f.snapshot_age_s), Style::Dim);
   Line state;
   if (view.paused) state.add(" PAUSED ", Style::Alert);
   return {restyled(fit_line(first, cols), Style::Header), with_right(second, state, cols)};

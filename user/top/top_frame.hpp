@@ -59,6 +59,7 @@ struct TopFrame {
   double events_per_s = 0;
   uint64_t events_lost = 0;
   uint64_t sockets_total = 0;
+  double snapshot_age_s = 0;  // snapshots are paced on hosts with many sockets
 
   std::vector<StateRow> states;            // every reported state, display order
   std::vector<TransitionRow> transitions;  // non-zero totals, busiest (by rate, then total) first

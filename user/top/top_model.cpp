@@ -29,7 +29,9 @@ TopModel::TopModel(HostInfo host, double start_s, size_t flow_capacity)
 
 void TopModel::refresh(const TopReading& reading) {
   aggregator_.on_counters(reading.counters, reading.now_s);
-  aggregator_.on_snapshot(SocketCensus::from_records(reading.sockets, kTopPeers));
+  // Between paced snapshots, what comes from the snapshot stays as it was: no false trends.
+  const bool fresh = reading.snapshot_fresh;
+  if (fresh) aggregator_.on_snapshot(SocketCensus::from_records(reading.sockets, kTopPeers));
 
   const ts_counters& c = aggregator_.totals();
   const SocketCensus& census = aggregator_.census();
@@ -40,17 +42,22 @@ void TopModel::refresh(const TopReading& reading) {
   frame_.events_per_s = aggregator_.per_second(&ts_counters::events_seen);
   frame_.events_lost = c.events_lost;
   frame_.sockets_total = census.total;
+  frame_.snapshot_age_s = reading.snapshot_age_s;
 
-  fill_states();
+  if (fresh) fill_states(reading.now_s);
   fill_transitions();
-  fill_half_open(reading.kernel, reading.now_s);
+  fill_kernel_rates(reading.kernel, reading.now_s);
+  frame_.synack_retransmits_per_s = aggregator_.per_second(&ts_counters::synack_retransmits);
+  if (fresh) fill_listeners();
 
-  frame_.time_wait = census.time_wait;
   frame_.time_wait_entered_per_s = aggregator_.per_second(&ts_counters::time_wait_entered);
-  frame_.port_range = reading.port_range;
-  frame_.destinations = reading.port_range
-                            ? ephemeral_ports_by_destination(reading.sockets, *reading.port_range, kTopDestinations)
-                            : std::vector<DestinationPorts>{};
+  if (fresh) {
+    frame_.time_wait = census.time_wait;
+    frame_.port_range = reading.port_range;
+    frame_.destinations = reading.port_range
+                              ? ephemeral_ports_by_destination(reading.sockets, *reading.port_range, kTopDestinations)
+                              : std::vector<DestinationPorts>{};
+  }
 
   frame_.retransmits = total_retransmits(c);
   frame_.resets_sent = c.resets_sent;
@@ -61,9 +68,9 @@ void TopModel::refresh(const TopReading& reading) {
   fill_flows();
 }
 
-void TopModel::fill_states() {
+void TopModel::fill_states(double now_s) {
   const auto& by_state = aggregator_.census().by_state;
-  const double interval = aggregator_.interval_seconds();
+  const double interval = now_s - previous_states_s_;  // since the previous snapshot
   frame_.states.clear();
   for (int s : kReportedStates) {
     const auto i = static_cast<size_t>(s);
@@ -73,6 +80,7 @@ void TopModel::fill_states() {
     frame_.states.push_back(row);
   }
   previous_by_state_ = by_state;
+  previous_states_s_ = now_s;
 }
 
 void TopModel::fill_transitions() {
@@ -89,13 +97,7 @@ void TopModel::fill_transitions() {
   });
 }
 
-void TopModel::fill_half_open(const KernelCounters& kernel, double now_s) {
-  const SocketCensus& census = aggregator_.census();
-  frame_.syn_sent = census.by_state[TS_SYN_SENT];
-  frame_.syn_recv = census.by_state[TS_SYN_RECV];
-  frame_.request_sockets = census.request_sockets;
-  frame_.synack_retransmits_per_s = aggregator_.per_second(&ts_counters::synack_retransmits);
-
+void TopModel::fill_kernel_rates(const KernelCounters& kernel, double now_s) {
   frame_.kernel_counters_known = !kernel.empty();
   const double seconds = now_s - previous_kernel_s_;
   frame_.listen_overflows_per_s = kernel_rate(kernel, previous_kernel_, "TcpExt.ListenOverflows", seconds);
@@ -103,6 +105,13 @@ void TopModel::fill_half_open(const KernelCounters& kernel, double now_s) {
   frame_.syncookies_sent_per_s = kernel_rate(kernel, previous_kernel_, "TcpExt.SyncookiesSent", seconds);
   previous_kernel_ = kernel;
   previous_kernel_s_ = now_s;
+}
+
+void TopModel::fill_listeners() {
+  const SocketCensus& census = aggregator_.census();
+  frame_.syn_sent = census.by_state[TS_SYN_SENT];
+  frame_.syn_recv = census.by_state[TS_SYN_RECV];
+  frame_.request_sockets = census.request_sockets;
 
   std::map<std::pair<IpAddress, uint16_t>, ListenerTrend> trends;
   frame_.listeners.clear();

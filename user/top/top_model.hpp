@@ -24,6 +24,8 @@ struct TopReading {
   std::optional<PortRange> port_range;  // nullopt when net.ipv4.ip_local_port_range could not be read
   double now_s = 0;                     // monotonic
   double wall_s = 0;
+  bool snapshot_fresh = true;  // false: `sockets` is an earlier refresh's snapshot again (paced)
+  double snapshot_age_s = 0;
 };
 
 class TopModel {
@@ -42,15 +44,17 @@ class TopModel {
     uint32_t syn_queue = 0;
     int growth_streak = 0;
   };
-  void fill_states();
+  void fill_states(double now_s);
   void fill_transitions();
-  void fill_half_open(const KernelCounters& kernel, double now_s);
+  void fill_kernel_rates(const KernelCounters& kernel, double now_s);
+  void fill_listeners();
   void fill_flows();
 
   Aggregator aggregator_;
   TopFrame frame_;
   double start_s_;
   std::optional<std::array<uint64_t, TS_NSTATES>> previous_by_state_;
+  double previous_states_s_ = 0;
   KernelCounters previous_kernel_;
   double previous_kernel_s_ = 0;
   std::map<std::pair<IpAddress, uint16_t>, ListenerTrend> listener_trends_;
