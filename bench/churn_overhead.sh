@@ -8,8 +8,9 @@
 #                          [--modes "none idle stats serve top trace bpftrace"]
 # Needs root; TCPSIGHT and BENCH_BIN set (bench/run.sh does). Progress on stderr, table on stdout.
 #
-# The load (bench/churn) and the monitors run in a network namespace of their own, so tcpsight
-# sees only this load (bpftrace sees every namespace: it has no such filter).
+# Each run (the load, bench/churn, and its monitor) has a network namespace of its own, so tcpsight
+# sees only this load (bpftrace sees every namespace: it has no such filter), and deleting it ends
+# the run's TIME_WAIT sockets: no run meets the leftovers of the runs before it.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 : "${TCPSIGHT:?set TCPSIGHT to the tcpsight binary}" "${BENCH_BIN:?set BENCH_BIN to the bench programs}"
@@ -31,15 +32,13 @@ done
 WORK=$(mktemp -d /tmp/tsbench-churn.XXXXXX)
 source "$here/lib.sh"
 trap 'bench_cleanup; rm -rf "$WORK"' EXIT
-ns=tsb-churn-$$
-netns_create "$ns"
 
 results=$WORK/results  # close round mode rate connections cpu_s events lost
 declare -A unavailable=()
 
 # Client-closed connections leave TIME_WAIT sockets behind for 60 s, and connect() slows as they
-# pile up. So that no mode always runs at the same point of that pile-up, each round starts one
-# mode further on, and each run connects to an address of its own (a fresh port space).
+# pile up: each run gets a fresh namespace (above) and an address of its own, and each round starts
+# one mode further on, so that any drift left hits every mode alike.
 read -ra mode_list <<<"$modes"
 nmodes=${#mode_list[@]} c=0
 for close in $closes; do
@@ -49,10 +48,13 @@ for close in $closes; do
       mode=${mode_list[$(((k + r - 1) % nmodes))]}
       [[ -n ${unavailable[$mode]:-} ]] && continue
       addr=127.$c.$r.$((k + 1))
+      ns=tsb-churn-$$-$c-$r-$k
+      netns_create "$ns"
       if ! mode_start "$mode" "$ns" "$WORK" || ! mode_ready "$mode" "$ns" "$WORK"; then
         unavailable[$mode]=${MODE_WHY:-"did not start"}
         echo "bench: $mode skipped: ${unavailable[$mode]}" >&2
         mode_stop "$mode"
+        netns_delete "$ns"
         continue
       fi
       c0=0; [[ $mode != none ]] && c0=$(cpu_ticks "$MODE_PID")
@@ -65,6 +67,9 @@ for close in $closes; do
         cpu=$(ticks_to_s $(($(cpu_ticks "$MODE_PID") - c0)))
       fi
       mode_stop "$mode"
+      # The kernel purges the namespace's TIME_WAIT sockets in the background: let it finish.
+      netns_delete "$ns"
+      sleep 1
       [[ -n $crashed ]] && echo "bench: $mode exited during the load: $(head -c 300 "$WORK/$mode.err")" >&2
       events=- lost=-
       case $mode in

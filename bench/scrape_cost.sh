@@ -10,9 +10,12 @@
 # (default build/bench, for `churn`) may be set; missing programs are built into build/.
 # Progress on stderr, the table on stdout.
 #
-# Each round scrapes tcpsight, then node_exporter, then sleeps 0.3 s: tcpsight serves scrapes
-# that come within 250 ms of a gathering from that gathering, and every timed scrape here must
-# gather afresh. Times are curl's time_total (connect, request, full response), median of --runs.
+# Two tcpsight exporters run: one with `--snapshot-cpu 100`, so that every scrape takes a new
+# snapshot of every socket (the cost that grows with the sockets), and one as shipped, whose
+# snapshots are paced to 1% of a core (most scrapes reuse the last snapshot: the cost a fleet
+# scraping every second pays). Each round scrapes both, then node_exporter, then sleeps 0.3 s:
+# tcpsight serves scrapes that come within 250 ms of a gathering from that gathering, and every
+# timed scrape here must gather afresh. Times are curl's time_total (connect, request, full response), median of --runs.
 # TIME_WAIT sockets live 60 s: each size is measured right after its sockets are made, and the
 # counts by ss, tcpsight and node_exporter are taken at the end of the timing.
 set -euo pipefail
@@ -76,49 +79,58 @@ wait_http() {
 # Measures both exporters in namespace $1 and prints one table row.
 measure() {
   local ns=$1 r
-  start_in "$ns" "$TCPSIGHT" serve --listen "$HOST:$BENCH_SERVE_PORT"
+  start_in "$ns" "$TCPSIGHT" serve --listen "$HOST:$BENCH_SERVE_PORT" --snapshot-cpu 100
   local serve_pid=$STARTED
+  local paced_port=$((BENCH_SERVE_PORT + 1))
+  start_in "$ns" "$TCPSIGHT" serve --listen "$HOST:$paced_port"
+  local paced_pid=$STARTED
   start_in "$ns" "$node_exporter" --web.listen-address="$HOST:$NODE_PORT" --collector.disable-defaults \
     --collector.tcpstat
   local node_pid=$STARTED
   wait_http "$ns" "$BENCH_SERVE_PORT" || { cat "$WORK/tcpsight.err" >&2; die "tcpsight serve did not answer"; }
+  wait_http "$ns" "$paced_port" || { cat "$WORK/tcpsight.err" >&2; die "tcpsight serve did not answer"; }
   wait_http "$ns" "$NODE_PORT" || { cat "$WORK/$(basename "$node_exporter").err" >&2; die "node_exporter did not answer"; }
 
-  : >"$WORK/serve.times"; : >"$WORK/node.times"; : >"$WORK/gather.times"
+  : >"$WORK/serve.times"; : >"$WORK/paced.times"; : >"$WORK/node.times"; : >"$WORK/gather.times"
   for ((r = 0; r <= runs; r++)); do  # round 0 warms both up and is not counted
     sleep 0.3
-    local t_serve t_node
+    local t_serve t_paced t_node
     t_serve=$(in_ns "$ns" curl -s -o "$WORK/serve.prom" -w '%{time_total}' "http://$HOST:$BENCH_SERVE_PORT/metrics")
+    t_paced=$(in_ns "$ns" curl -s -o /dev/null -w '%{time_total}' "http://$HOST:$paced_port/metrics")
     t_node=$(in_ns "$ns" curl -s -o "$WORK/node.prom" -w '%{time_total}' "http://$HOST:$NODE_PORT/metrics")
     if ((r > 0)); then
       echo "$t_serve" >>"$WORK/serve.times"
+      echo "$t_paced" >>"$WORK/paced.times"
       echo "$t_node" >>"$WORK/node.times"
       sample_of "$WORK/serve.prom" tcpsight_gather_duration_seconds >>"$WORK/gather.times"
     fi
   done
   local tw_ss; tw_ss=$(in_ns "$ns" ss -Htan state time-wait | wc -l)
   stop_pid "$serve_pid"
+  stop_pid "$paced_pid"
   stop_pid "$node_pid"
 
   local serve_med node_med
   serve_med=$(median <"$WORK/serve.times")
   node_med=$(median <"$WORK/node.times")
-  printf '%-9s %-12s %-9s %11s %11s %11s %8s\n' "$tw_ss" \
+  printf '%-9s %-12s %-9s %11s %11s %11s %11s %8s\n' "$tw_ss" \
     "$(sample_of "$WORK/serve.prom" 'tcpsight_sockets{state="TIME_WAIT"}')" \
     "$(sample_of "$WORK/node.prom" 'node_tcp_connection_states{state="time_wait"}')" \
-    "$(ms "$serve_med")" "$(ms "$(median <"$WORK/gather.times")")" \
+    "$(ms "$serve_med")" "$(ms "$(median <"$WORK/gather.times")")" "$(ms "$(median <"$WORK/paced.times")")" \
     "$(ms "$node_med")" "$(awk -v a="$serve_med" -v b="$node_med" 'BEGIN {printf "%.2f", b ? a / b : 0}')"
 }
 
 header() {
-  printf '%-9s %-12s %-9s %11s %11s %11s %8s\n' tw_ss tw_tcpsight tw_node serve_ms gather_ms node_ms ratio
+  printf '%-9s %-12s %-9s %11s %11s %11s %11s %8s\n' tw_ss tw_tcpsight tw_node serve_ms gather_ms paced_ms node_ms ratio
 }
 
 footer() {
   echo
-  echo "serve_ms, node_ms: median curl time_total of $runs scrapes of tcpsight serve and of node_exporter's"
-  echo "tcpstat collector, interleaved, in the same namespace. gather_ms: tcpsight's own time to read its"
-  echo "counters and snapshot every socket (tcpsight_gather_duration_seconds, median of the same scrapes)."
+  echo "serve_ms, node_ms: median curl time_total of $runs scrapes of tcpsight serve --snapshot-cpu 100 (a new"
+  echo "snapshot of every socket at each scrape) and of node_exporter's tcpstat collector, interleaved, in the"
+  echo "same namespace. gather_ms: that tcpsight's own time to read its counters and snapshot every socket"
+  echo "(tcpsight_gather_duration_seconds, median of the same scrapes). paced_ms: the same scrapes of"
+  echo "tcpsight serve as shipped (snapshots paced to 1% of a core, so most reuse the last one)."
   echo "ratio: serve_ms / node_ms. tw_*: TIME_WAIT sockets by ss, and in the last scrape of tcpsight and"
   echo "of node_exporter, at the end of the timing."
   echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) (above 1 on 2 cores: expect noise)"

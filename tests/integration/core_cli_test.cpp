@@ -23,7 +23,9 @@ TEST(CoreCli, UnknownFlagIsUsageErrorWithExitTwo) {
   for (const std::vector<std::string>& args : {std::vector<std::string>{"stats", "--no-such-flag"},
                                                std::vector<std::string>{"trace", "--bogus", "1"},
                                                std::vector<std::string>{"no-such-command"},
-                                               std::vector<std::string>{"stats", "--count", "0"}}) {
+                                               std::vector<std::string>{"stats", "--count", "0"},
+                                               std::vector<std::string>{"stats", "--snapshot-cpu", "0"},
+                                               std::vector<std::string>{"serve", "--snapshot-cpu", "101"}}) {
     std::vector<std::string> argv{tcpsight_binary()};
     argv.insert(argv.end(), args.begin(), args.end());
     const CommandResult r = run_command(argv, {}, 10s);

@@ -13,6 +13,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/signals.hpp"
+#include "cli/snapshot_option.hpp"
 #include "core/errors.hpp"
 #include "kernel/kernel_counters.hpp"
 #include "kernel/netns.hpp"
@@ -35,6 +36,7 @@ constexpr double kGatherMaxAgeSeconds = 0.25;
 struct ServeOptions {
   std::string listen = "127.0.0.1:9977";
   size_t max_listeners = 100;
+  double snapshot_share = kSnapshotCpuShare;
 };
 
 std::string kernel_release() {
@@ -64,7 +66,7 @@ int run_serve(const ServeOptions& options) {
   MetricsServer server(address, cache);  // binds first: a taken port fails before anything is loaded
   const uint32_t netns = current_netns_inode();
   tracer = std::make_unique<Tracer>(TracerOptions{.netns = netns, .stream_kinds = 0});
-  snapshots = std::make_unique<PacedSnapshots>(monotonic_seconds);
+  snapshots = std::make_unique<PacedSnapshots>(monotonic_seconds, options.snapshot_share);
 
   // SIGINT/SIGTERM set a flag; this thread turns it into server.stop(), repeated until run() has
   // returned (a stop that comes before the server is up would otherwise be missed).
@@ -103,6 +105,7 @@ Command add_serve_command(CLI::App& parent) {
                   "listening endpoints labelled one by one; the rest are summed as local=\"other\" (default 100)")
       ->type_name("N")
       ->check(CLI::Range(size_t{1}, size_t{100000}).description(""));
+  add_snapshot_cpu_option(cmd, o->snapshot_share);
   cmd->footer(
       "Examples:\n  tcpsight serve\n  tcpsight serve --listen [::1]:9977\n"
       "  curl -s http://127.0.0.1:9977/metrics | grep tcpsight_sockets");

@@ -4,6 +4,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/signals.hpp"
+#include "cli/snapshot_option.hpp"
 #include "core/aggregator.hpp"
 #include "core/stats_report.hpp"
 #include "kernel/netns.hpp"
@@ -20,6 +21,7 @@ struct StatsOptions {
   double interval_s = 1;
   uint64_t count = 0;     // 0: until interrupted or --duration
   double duration_s = 0;  // 0: until interrupted or --count
+  double snapshot_share = kSnapshotCpuShare;
 };
 
 int run_stats(const StatsOptions& options) {
@@ -28,7 +30,7 @@ int run_stats(const StatsOptions& options) {
   // A single report is a snapshot: counters since start would all be zero, so none are loaded.
   std::optional<Tracer> tracer;
   if (options.count != 1) tracer.emplace(TracerOptions{.netns = current_netns_inode(), .stream_kinds = 0, .track_sockets = false});
-  PacedSnapshots snapshots(monotonic_seconds);
+  PacedSnapshots snapshots(monotonic_seconds, options.snapshot_share);
   Aggregator aggregator;
 
   const double start = monotonic_seconds();
@@ -63,6 +65,7 @@ Command add_stats_command(CLI::App& parent) {
   cmd->add_option("--interval", o->interval_s, "seconds between reports (default 1)")->check(CLI::Range(0.05, 86400.0));
   cmd->add_option("--count", o->count, "stop after this many reports (1: one snapshot)")->check(CLI::PositiveNumber);
   cmd->add_option("--duration", o->duration_s, "stop after this many seconds")->check(CLI::PositiveNumber);
+  add_snapshot_cpu_option(cmd, o->snapshot_share);
   cmd->footer("Examples:\n  tcpsight stats --count 1\n  tcpsight stats --json --interval 5 --duration 60");
   return {cmd, [o] { return run_stats(*o); }};
 }

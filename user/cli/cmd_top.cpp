@@ -9,6 +9,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/signals.hpp"
+#include "cli/snapshot_option.hpp"
 #include "core/errors.hpp"
 #include "kernel/kernel_counters.hpp"
 #include "kernel/netns.hpp"
@@ -26,6 +27,7 @@ namespace {
 
 struct TopOptions {
   double interval_s = 1;
+  double snapshot_share = kSnapshotCpuShare;
 };
 
 // Only the rare per-flow events the flow table needs; states and rates come from the counters.
@@ -34,7 +36,8 @@ constexpr uint32_t kStreamedKinds =
 
 class LiveReadings {
  public:
-  explicit LiveReadings(uint32_t netns) : tracer_({.netns = netns, .stream_kinds = kStreamedKinds}) {}
+  LiveReadings(uint32_t netns, double snapshot_share)
+      : tracer_({.netns = netns, .stream_kinds = kStreamedKinds}), snapshots_(monotonic_seconds, snapshot_share) {}
 
   void refresh(TopModel& model) {
     tracer_.poll(0, [&model](const ts_event& e) { model.on_event(e); });
@@ -46,7 +49,7 @@ class LiveReadings {
 
  private:
   Tracer tracer_;
-  PacedSnapshots snapshots_{monotonic_seconds};
+  PacedSnapshots snapshots_;
 };
 
 int run_top(const TopOptions& options) {
@@ -55,7 +58,7 @@ int run_top(const TopOptions& options) {
                     "for pipes, files and scripts use `tcpsight stats` (or `tcpsight stats --json`)");
   check_bpf_prerequisites();
   const uint32_t netns = current_netns_inode();
-  LiveReadings readings(netns);
+  LiveReadings readings(netns, options.snapshot_share);
   TopModel model(read_host_info(netns), monotonic_seconds());
   readings.refresh(model);
 
@@ -100,6 +103,7 @@ Command add_top_command(CLI::App& parent) {
   CLI::App* cmd = parent.add_subcommand("top", "live terminal view of TCP states, queues, TIME_WAIT and retransmits");
   cmd->add_option("--interval", o->interval_s, "seconds between refreshes (default 1)")
       ->check(CLI::Range(0.05, 86400.0));
+  add_snapshot_cpu_option(cmd, o->snapshot_share);
   cmd->footer(
       "Keys: q quit, p pause, s sort flows, f filter by port, ? help, arrows/PgUp/PgDn scroll.\n"
       "Needs a terminal; for pipes and scripts use `tcpsight stats`.\n"

@@ -88,7 +88,7 @@ std::string stats_text(const Aggregator& agg, double wall_time_s) {
   const SocketCensus& census = agg.census();
   std::string out = fmt::format("--- {}  {} sockets", local_hms(wall_time_s), census.total);
   if (agg.snapshot_age() >= kStaleSnapshotSeconds)
-    out += fmt::format(" (snapshot {:.1f} s old: paced to 1% of a core)", agg.snapshot_age());
+    out += fmt::format(" (snapshot {:.1f} s old: see --snapshot-cpu)", agg.snapshot_age());
   out += "\n";
   out += "sockets:    ";
   for (int s : kReportedStates) out += fmt::format(" {} {}", state_name(s), census.by_state[static_cast<size_t>(s)]);

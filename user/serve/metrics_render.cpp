@@ -172,7 +172,8 @@ void write_self(ExpositionWriter& w, const ScrapeInput& in) {
   w.sample({}, in.gathers_total);
   w.gauge("tcpsight_snapshot_age_seconds",
           "Age of the socket snapshot behind the socket gauges: snapshots are spaced so that they "
-          "use at most 1% of a core, which matters on hosts with many sockets.",
+          "use at most a set share of a core (--snapshot-cpu, default 1%), which matters on hosts "
+          "with many sockets.",
           "seconds");
   w.sample({}, in.snapshot_age_seconds);
 }
