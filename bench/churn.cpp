@@ -1,12 +1,17 @@
 // churn: a bounded TCP connection-churn load generator, loopback only.
 //
 //   churn [--seconds S | --count N] [--threads K] [--close client|server|rst] [--addr 127.x.y.z]
+//         [--sources N]
 //
 // Each client thread connects, closes and starts again; one acceptor thread per client thread
 // answers. Who closes first decides where TIME_WAIT sockets pile up:
 //   client  the client closes first: TIME_WAIT on the client side (10 state events per connection)
 //   server  the server closes first: TIME_WAIT on the server side
 //   rst     the client aborts with SO_LINGER 0: a reset, no TIME_WAIT, the highest rate
+// With client closes every connection leaves its 4-tuple in TIME_WAIT for 60 s, and one source
+// address has only the ephemeral port range to give: past that, connect() waits for ports the
+// kernel lets it reuse and the rate is bounded by ports, not CPU. --sources N spreads the clients
+// over N source addresses (127.253.0.1 onwards) so that a run of several seconds stays CPU-bound.
 // Prints one line: connections=N failed=F seconds=S rate=R
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -33,12 +38,13 @@ struct ChurnOptions {
   int threads = 2;
   Closer closer = Closer::client;
   std::string addr = "127.0.0.1";
+  int sources = 1;  // source addresses the clients rotate over; 1: the kernel's choice
 };
 
 [[noreturn]] void usage_error(const std::string& why) {
   std::fprintf(stderr,
                "churn: %s\nusage: churn [--seconds S | --count N] [--threads K] [--close client|server|rst] "
-               "[--addr 127.x.y.z]\n",
+               "[--addr 127.x.y.z] [--sources N]\n",
                why.c_str());
   std::exit(2);
 }
@@ -64,6 +70,8 @@ ChurnOptions parse_options(int argc, char** argv) {
       o.count = static_cast<long>(number_of(name, value));
     } else if (name == "--threads") {
       o.threads = static_cast<int>(number_of(name, value));
+    } else if (name == "--sources") {
+      o.sources = static_cast<int>(number_of(name, value));
     } else if (name == "--addr") {
       o.addr = value;
     } else if (name == "--close") {
@@ -77,6 +85,7 @@ ChurnOptions parse_options(int argc, char** argv) {
   }
   if (o.count > 0 && !seconds_given) o.seconds = 600;  // a count still ends in bounded time
   if (o.threads < 1 || o.threads > 64) usage_error("--threads must be 1..64");
+  if (o.sources < 1 || o.sources > 65000) usage_error("--sources must be 1..65000");
   if (o.count < 0) usage_error("--count must not be negative");
   if (!(o.seconds > 0 && o.seconds <= 3600)) usage_error("--seconds must be in (0, 3600]");
   in_addr a{};
@@ -128,6 +137,16 @@ sockaddr_in open_listener(const Socket& listener, const std::string& addr) {
   return sa;
 }
 
+// Binds `fd` to the `i`th source address (127.253.0.1 onwards), leaving the port to connect().
+bool bind_source(int fd, int i) {
+  const int on = 1;
+  setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &on, sizeof on);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl((127u << 24) | (253u << 16) | static_cast<uint32_t>(i + 1));
+  return bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -156,10 +175,16 @@ int main(int argc, char** argv) {
   const auto deadline = start + std::chrono::duration<double>(o.seconds);
   std::vector<std::thread> clients;
   for (int t = 0; t < o.threads; ++t)
-    clients.emplace_back([&] {
+    clients.emplace_back([&, t] {
+      int source = t % o.sources;
       while (std::chrono::steady_clock::now() < deadline) {
         if (o.count > 0 && claimed.fetch_add(1, std::memory_order_relaxed) >= o.count) break;
         const Socket conn(socket(AF_INET, SOCK_STREAM, 0));
+        if (o.sources > 1 && conn.valid() && !bind_source(conn.fd(), source)) {
+          std::perror("churn: bind to a source address");
+          std::exit(1);
+        }
+        source = (source + 1) % o.sources;
         if (!conn.valid() || connect(conn.fd(), reinterpret_cast<const sockaddr*>(&server), sizeof server) != 0) {
           failed.fetch_add(1, std::memory_order_relaxed);
           if (o.count > 0) claimed.fetch_sub(1, std::memory_order_relaxed);  // try that one again

@@ -58,7 +58,10 @@ for close in $closes; do
         continue
       fi
       c0=0; [[ $mode != none ]] && c0=$(cpu_ticks "$MODE_PID")
-      line=$(in_ns "$ns" "$BENCH_BIN/churn" --seconds "$seconds" --threads "$threads" --close "$close" --addr "$addr")
+      # Client closes leave TIME_WAIT on the client: 64 source addresses keep ports from running out.
+      sources=1; [[ $close == client ]] && sources=64
+      line=$(in_ns "$ns" "$BENCH_BIN/churn" --seconds "$seconds" --threads "$threads" --close "$close" --addr "$addr" \
+        --sources "$sources")
       # stats reports once a second: wait for a report that covers the whole load.
       [[ $mode == stats ]] && sleep 1.3 || sleep 0.3
       cpu=0 crashed=""

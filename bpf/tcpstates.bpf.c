@@ -160,11 +160,19 @@ static __always_inline void keep_tuple(struct sock_info *info, struct ts_event *
 	}
 }
 
+/* A record's room in the ring buffer: the record and the buffer's 8-byte header. */
+#define RECORD_STRIDE (sizeof(struct ts_event) + 8)
+
 static __always_inline void submit_event(struct ts_event *e)
 {
-	/* Batch wake-ups: the reader also drains on its own timer, so most records need none. */
-	__u64 flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP
-										 : BPF_RB_NO_WAKEUP;
+	/* Batch wake-ups: the reader drains on its own timer, so most records need none. A wake-up
+	 * (an inter-processor interrupt, dear in a VM) goes out only as the queue passes the threshold,
+	 * not for every record after it: a reader that has not drained since was woken already. The
+	 * window is a few records wide so that records reserved at once on several CPUs cannot all
+	 * step over it. */
+	__u64 queued = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+	__u64 flags = queued >= wakeup_bytes && queued < wakeup_bytes + 8 * RECORD_STRIDE ? BPF_RB_FORCE_WAKEUP
+											  : BPF_RB_NO_WAKEUP;
 
 	bpf_ringbuf_submit(e, flags);
 }

@@ -189,6 +189,29 @@ TEST(TopView, PauseFreezesTheNumbers) {
       << top.screen();
 }
 
+TEST(TopView, ABurstOfResetsBetweenRefreshesLosesNoEvent) {
+  TS_REQUIRE_ROOT_OR_SKIP();
+  Netns ns("top-burst");
+  // Five seconds between refreshes: the burst's reset records (2 per connection, 112 bytes each
+  // in the ring buffer) are more than the 8 MiB buffer holds, so top must take them as they come.
+  TopInTmux top(ns.name(), 120, 40, {"--interval", "5"});
+  ASSERT_TRUE(top.wait_for_text("STATES", kStartup)) << top.screen();
+
+  constexpr size_t kConnections = 45000;
+  const auto started = std::chrono::steady_clock::now();
+  make_connections(ns.name(), "127.0.0.1", kConnections, CloseMode::reset);
+  const double load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  std::cerr << kConnections << " RST connections in " << load_s << " s\n";
+
+  // The first refresh that covers the whole burst shows its resets; lost must still be 0.
+  ASSERT_TRUE(top.wait_for([](const std::string& s) { return s.find("resets 0/s") == std::string::npos; }, 12s))
+      << top.screen();
+  std::this_thread::sleep_for(6s);
+  const std::string screen = top.screen();
+  EXPECT_NE(screen.find("lost 0"), std::string::npos) << screen;
+  EXPECT_EQ(screen.find("LOST"), std::string::npos) << screen;
+}
+
 enum class Ending { QuitKey, CtrlC, Sigterm };
 std::ostream& operator<<(std::ostream& out, Ending e) {
   return out << (e == Ending::QuitKey ? "q" : e == Ending::CtrlC ? "CtrlC" : "SIGTERM");

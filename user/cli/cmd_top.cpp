@@ -31,6 +31,9 @@ struct TopOptions {
 };
 
 // Only the rare per-flow events the flow table needs; states and rates come from the counters.
+// The longest the view waits before taking the records queued in the ring buffer.
+constexpr int kDrainMs = 100;
+
 constexpr uint32_t kStreamedKinds =
     TS_STREAM_BIT(TS_EV_RETRANSMIT) | TS_STREAM_BIT(TS_EV_RESET_SENT) | TS_STREAM_BIT(TS_EV_RESET_RECEIVED);
 
@@ -39,8 +42,14 @@ class LiveReadings {
   LiveReadings(uint32_t netns, double snapshot_share)
       : tracer_({.netns = netns, .stream_kinds = kStreamedKinds}), snapshots_(monotonic_seconds, snapshot_share) {}
 
-  void refresh(TopModel& model) {
+  // Takes the records queued so far; called between refreshes too, so that the ring buffer never
+  // fills up while the view waits for a key.
+  void drain(TopModel& model) {
     tracer_.poll(0, [&model](const ts_event& e) { model.on_event(e); });
+  }
+
+  void refresh(TopModel& model) {
+    drain(model);
     const ts_counters counters = tracer_.read_counters();
     const std::vector<ts_sock_record>& sockets = snapshots_.records();
     model.refresh({counters, sockets, read_kernel_counters(), read_local_port_range(), monotonic_seconds(),
@@ -86,8 +95,11 @@ int run_top(const TopOptions& options) {
       if (next <= now) next = now + options.interval_s;  // after a stall, no burst of catch-up refreshes
       continue;
     }
-    // Sleep in the terminal's key wait until the next refresh: an idle view wakes once per interval.
-    const auto key = terminal.read_key(static_cast<int>(std::ceil((next - now) * 1000)));
+    // Sleep in the terminal's key wait until the next refresh, draining the ring buffer at least
+    // every kDrainMs on the way.
+    const int wait_ms = std::min(static_cast<int>(std::ceil((next - now) * 1000)), kDrainMs);
+    const auto key = terminal.read_key(wait_ms);
+    readings.drain(model);
     if (!key) continue;
     const KeyEffect effect = apply_key(view, *key, screen.body_rows);
     if (effect.quit) break;
