@@ -5,7 +5,7 @@
 # the events it lost.
 #
 # Usage: churn_overhead.sh [--rounds N] [--seconds S] [--threads K] [--closes "client server rst"]
-#                          [--modes "none idle stats serve top trace bpftrace"]
+#                          [--modes "none idle stats serve serve-lean top trace bpftrace"]
 # Needs root; TCPSIGHT and BENCH_BIN set (bench/run.sh does). Progress on stderr, table on stdout.
 #
 # Each run (the load, bench/churn, and its monitor) has a network namespace of its own, so tcpsight
@@ -15,7 +15,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 : "${TCPSIGHT:?set TCPSIGHT to the tcpsight binary}" "${BENCH_BIN:?set BENCH_BIN to the bench programs}"
 
-rounds=3 seconds=4 threads=2 closes="client server rst" modes=$'none idle stats serve top trace bpftrace'
+rounds=3 seconds=4 threads=2 closes="client server rst" modes=$'none idle stats serve serve-lean top trace bpftrace'
 while (($#)); do
   case $1 in
     --rounds) rounds=$2; shift 2; ((rounds >= 1 && rounds <= 200)) || { echo "--rounds: 1..200" >&2; exit 2; } ;;

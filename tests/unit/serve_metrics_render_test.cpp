@@ -150,6 +150,18 @@ TEST(MetricsRender, Log2MicrosecondSlotsBecomeSecondsBucketsAtTheSlotBoundaries)
     }
 }
 
+TEST(MetricsRender, WithoutHistogramsTheirFamiliesAreLeftOutNotShownEmpty) {
+  ts_counters c{};
+  c.transitions[TS_SYN_SENT][TS_ESTABLISHED] = 3;
+  ScrapeInput in = input_of(small_host(), c);
+  in.histograms = false;  // serve --no-histograms
+  const auto e = render_text(in);
+  EXPECT_EQ(e.families.count("tcpsight_connect_latency_seconds"), 0u);
+  EXPECT_EQ(e.families.count("tcpsight_connection_duration_seconds"), 0u);
+  EXPECT_EQ(e.value("tcpsight_state_transitions_total", {{"from", "SYN_SENT"}, {"to", "ESTABLISHED"}}), "3");
+  EXPECT_TRUE(e.families.count("tcpsight_time_wait_remaining_seconds")) << "that one comes from the snapshot";
+}
+
 TEST(MetricsRender, Log2HistogramBoundsDoubleFromTwoMicroseconds) {
   __u64 slots[TS_HIST_SLOTS] = {};
   const HistogramData h = log2_us_histogram(slots);

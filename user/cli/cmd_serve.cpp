@@ -37,6 +37,7 @@ struct ServeOptions {
   std::string listen = "127.0.0.1:9977";
   size_t max_listeners = 100;
   double snapshot_share = kSnapshotCpuShare;
+  bool histograms = true;
 };
 
 std::string kernel_release() {
@@ -58,6 +59,7 @@ int run_serve(const ServeOptions& options) {
         ScrapeInput input = assemble_scrape(counters, sockets, read_kernel_counters(), read_system_limits(),
                                             options.max_listeners);
         input.build = build;
+        input.histograms = options.histograms;
         input.snapshot_age_seconds = snapshots->age();
         return input;
       },
@@ -65,7 +67,9 @@ int run_serve(const ServeOptions& options) {
 
   MetricsServer server(address, cache);  // binds first: a taken port fails before anything is loaded
   const uint32_t netns = current_netns_inode();
-  tracer = std::make_unique<Tracer>(TracerOptions{.netns = netns, .stream_kinds = 0});
+  // The latency and duration histograms need per-socket storage: the costly part of serving.
+  tracer = std::make_unique<Tracer>(
+      TracerOptions{.netns = netns, .stream_kinds = 0, .track_sockets = options.histograms});
   snapshots = std::make_unique<PacedSnapshots>(monotonic_seconds, options.snapshot_share);
 
   // SIGINT/SIGTERM set a flag; this thread turns it into server.stop(), repeated until run() has
@@ -106,6 +110,9 @@ Command add_serve_command(CLI::App& parent) {
       ->type_name("N")
       ->check(CLI::Range(size_t{1}, size_t{100000}).description(""));
   add_snapshot_cpu_option(cmd, o->snapshot_share);
+  cmd->add_flag("!--no-histograms", o->histograms,
+                "leave out the connect-latency and connection-duration histograms and the per-socket "
+                "storage they need: the cheapest way to serve on a host with heavy connection churn");
   cmd->footer(
       "Examples:\n  tcpsight serve\n  tcpsight serve --listen [::1]:9977\n"
       "  curl -s http://127.0.0.1:9977/metrics | grep tcpsight_sockets");

@@ -30,10 +30,10 @@ struct TopOptions {
   double snapshot_share = kSnapshotCpuShare;
 };
 
-// Only the rare per-flow events the flow table needs; states and rates come from the counters.
 // The longest the view waits before taking the records queued in the ring buffer.
 constexpr int kDrainMs = 100;
 
+// Only the rare per-flow events the flow table needs; states and rates come from the counters.
 constexpr uint32_t kStreamedKinds =
     TS_STREAM_BIT(TS_EV_RETRANSMIT) | TS_STREAM_BIT(TS_EV_RESET_SENT) | TS_STREAM_BIT(TS_EV_RESET_RECEIVED);
 

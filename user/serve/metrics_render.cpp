@@ -138,6 +138,7 @@ void write_listeners(ExpositionWriter& w, const ScrapeInput& in) {
 }
 
 void write_histograms(ExpositionWriter& w, const ScrapeInput& in) {
+  if (!in.histograms) return;  // not measured: an empty histogram would read as "no connections"
   w.histogram("tcpsight_connect_latency_seconds", "Time from SYN_SENT to ESTABLISHED of outgoing connections.",
               "seconds");
   w.histogram_sample({}, log2_us_histogram(in.counters.connect_latency_us));

@@ -25,6 +25,7 @@ struct ScrapeInput {
   KernelCounters kernel;
   SystemLimits limits;
   BuildInfo build;
+  bool histograms = true;  // false: serve --no-histograms (no per-socket storage, no timing)
   // About the exporter itself.
   double gather_seconds = 0;                   // how long gathering this input took
   double snapshot_age_seconds = 0;             // age of the snapshot behind `sockets` (paced)

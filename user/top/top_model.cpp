@@ -48,7 +48,7 @@ void TopModel::refresh(const TopReading& reading) {
   fill_transitions();
   fill_kernel_rates(reading.kernel, reading.now_s);
   frame_.synack_retransmits_per_s = aggregator_.per_second(&ts_counters::synack_retransmits);
-  if (fresh) fill_listeners();
+  if (fresh) fill_half_open();
 
   frame_.time_wait_entered_per_s = aggregator_.per_second(&ts_counters::time_wait_entered);
   if (fresh) {
@@ -107,7 +107,7 @@ void TopModel::fill_kernel_rates(const KernelCounters& kernel, double now_s) {
   previous_kernel_s_ = now_s;
 }
 
-void TopModel::fill_listeners() {
+void TopModel::fill_half_open() {
   const SocketCensus& census = aggregator_.census();
   frame_.syn_sent = census.by_state[TS_SYN_SENT];
   frame_.syn_recv = census.by_state[TS_SYN_RECV];

@@ -47,7 +47,7 @@ class TopModel {
   void fill_states(double now_s);
   void fill_transitions();
   void fill_kernel_rates(const KernelCounters& kernel, double now_s);
-  void fill_listeners();
+  void fill_half_open();
   void fill_flows();
 
   Aggregator aggregator_;
