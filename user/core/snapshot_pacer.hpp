@@ -1,8 +1,8 @@
 // When to take the next snapshot of every socket. A snapshot walks the kernel's whole connection
 // table, so its cost grows with the host's sockets: on a host with a million, one every second
-// would take a fifth of a core. The pacer spaces snapshots so that they use at most a set share
-// of one core, and never more often than the front end refreshes; in between, front ends show the
-// last snapshot and say how old it is.
+// would take a third of a core or more. The pacer spaces snapshots so that they use at most a set
+// share of one core, and never more often than the front end refreshes; in between, front ends
+// show the last snapshot and say how old it is.
 #pragma once
 
 namespace tcpsight {
