@@ -69,6 +69,16 @@ netns_delete() {
 # `ip netns exec` it keeps /sys as it is, which bpftrace's tracefs and tcpsight's BTF need.
 in_ns() { local ns=$1; shift; nsenter --net="/run/netns/$ns" -- "$@"; }
 
+# Fills namespace $1 with about $2 TIME_WAIT sockets, 20k per destination address at most.
+make_time_wait() {
+  local ns=$1 want=$2 per_addr=20000 a
+  local addrs=$(((want + per_addr - 1) / per_addr))
+  for ((a = 1; a <= addrs; a++)); do
+    local n=$((want / addrs + (a <= want % addrs ? 1 : 0)))
+    in_ns "$ns" "$BENCH_BIN/churn" --count "$n" --close client --threads 2 --seconds 40 --addr "127.0.$a.1" >&2
+  done
+}
+
 # bpftrace's classic tracepoints need tracefs.
 # When the mount fails, bpftrace fails to attach and its mode is skipped with bpftrace's error.
 ensure_tracefs() {

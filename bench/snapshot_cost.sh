@@ -31,16 +31,6 @@ table=$WORK/table  # sockets_before sockets_after tcpsight_tw label median_ms ra
 
 time_wait_count() { in_ns "$1" ss -Htan state time-wait | wc -l; }
 
-# Fills namespace $1 with about $2 TIME_WAIT sockets, 20k per destination address at most.
-make_time_wait() {
-  local ns=$1 want=$2 per_addr=20000 a
-  local addrs=$(((want + per_addr - 1) / per_addr))
-  for ((a = 1; a <= addrs; a++)); do
-    local n=$((want / addrs + (a <= want % addrs ? 1 : 0)))
-    in_ns "$ns" "$BENCH_BIN/churn" --count "$n" --close client --threads 2 --seconds 40 --addr "127.0.$a.1" >&2
-  done
-}
-
 # Median wall seconds of each command, run in namespace $1; prints "median_s<TAB>command" lines.
 time_commands() {
   local ns=$1; shift

@@ -32,22 +32,10 @@ const nlohmann::json* find_listener(const nlohmann::json& report, const std::str
 
 TEST(CoreStats, HalfOpenConnectionsMatchSsAndSynAckRetransmitsMatchTheKernel) {
   TS_REQUIRE_ROOT_OR_SKIP();
-  Netns client_ns("halfopen-c");
-  Netns server_ns("halfopen-s");
-  connect_veth(client_ns, std::string(kClientAddr) + "/24", server_ns, std::string(kServerAddr) + "/24");
-  // Keep every request socket: no SYN cookies, a SYN backlog well above what we open.
-  server_ns.set_sysctl("net.ipv4.tcp_syncookies", "0");
-  server_ns.set_sysctl("net.ipv4.tcp_max_syn_backlog", "8192");
-
-  Fd listener;
-  uint16_t port = 0;
-  run_in_netns(server_ns.name(), [&] {
-    listener = tcp_listen(kServerAddr, 0, 4096);
-    port = local_port(listener);
-  });
-  // Drop the client's handshake-completing ACK (a pure ACK), so each connection stays half-open.
-  FirewallRule drop_final_ack(server_ns, {"INPUT", "-p", "tcp", "--dport", std::to_string(port), "--tcp-flags",
-                                          "SYN,ACK,FIN,RST", "ACK", "-j", "DROP"});
+  HalfOpenServer half_open("halfopen", kClientAddr, kServerAddr);
+  Netns& client_ns = half_open.client_ns;
+  Netns& server_ns = half_open.server_ns;
+  const uint16_t port = half_open.port;
 
   Child stats({tcpsight_binary(), "stats", "--json", "--interval", "0.5"}, server_ns.inside());
   ASSERT_TRUE(stats.wait_for_lines(Child::Stream::out, 1, 20s)) << "no first report; stderr: " << stats.err();

@@ -363,6 +363,20 @@ void connect_veth(const Netns& a, const std::string& cidr_a, const Netns& b, con
   b.run_checked({"ip", "link", "set", ifname, "up"});
 }
 
+HalfOpenServer::HalfOpenServer(const std::string& tag, const std::string& client_addr, const std::string& server_addr)
+    : client_ns(tag + "-c"), server_ns(tag + "-s") {
+  connect_veth(client_ns, client_addr + "/24", server_ns, server_addr + "/24");
+  server_ns.set_sysctl("net.ipv4.tcp_syncookies", "0");
+  server_ns.set_sysctl("net.ipv4.tcp_max_syn_backlog", "8192");
+  run_in_netns(server_ns.name(), [&] {
+    listener = tcp_listen(server_addr, 0, 4096);
+    port = local_port(listener);
+  });
+  // A pure ACK to the listener's port is only ever the third packet of a handshake here.
+  drop_final_ack.emplace(server_ns, std::vector<std::string>{"INPUT", "-p", "tcp", "--dport", std::to_string(port),
+                                                             "--tcp-flags", "SYN,ACK,FIN,RST", "ACK", "-j", "DROP"});
+}
+
 FirewallRule::FirewallRule(const Netns& ns, std::vector<std::string> rule, bool ipv6)
     : ns_(ns), rule_(std::move(rule)), ipv6_(ipv6) {
   std::vector<std::string> argv{ipv6_ ? "ip6tables" : "iptables", "-w", "-A"};

@@ -238,6 +238,19 @@ struct ConnectionRun {
 ConnectionRun make_connections(const std::string& netns, const std::string& addr, size_t count, CloseMode mode,
                                uint16_t port = 0);
 
+// A server whose connections stay half-open: two namespaces joined by a veth (client_addr and
+// server_addr, /24), a listener on server_addr (backlog 4096, SYN cookies off, a SYN backlog of
+// 8192, so the kernel keeps every request socket), and an INPUT rule in the server namespace that
+// drops the client's handshake-completing ACK. Everything is undone in the destructor.
+struct HalfOpenServer {
+  HalfOpenServer(const std::string& tag, const std::string& client_addr, const std::string& server_addr);
+  Netns client_ns;
+  Netns server_ns;
+  Fd listener;
+  uint16_t port = 0;
+  std::optional<FirewallRule> drop_final_ack;
+};
+
 // ---- BPF objects of a process --------------------------------------------------------------------
 
 // The BPF programs and links a process holds open (ids from /proc/PID/fdinfo "prog_id:", "link_id:").

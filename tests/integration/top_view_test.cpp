@@ -83,21 +83,10 @@ TEST(TopView, HalfOpenListenerShowsItsSynQueueAndTheFloodWarning) {
   TS_REQUIRE_ROOT_OR_SKIP();
   constexpr const char* kClientAddr = "10.201.1.1";
   constexpr const char* kServerAddr = "10.201.1.2";
-  Netns client_ns("top-ho-c");
-  Netns server_ns("top-ho-s");
-  connect_veth(client_ns, std::string(kClientAddr) + "/24", server_ns, std::string(kServerAddr) + "/24");
-  server_ns.set_sysctl("net.ipv4.tcp_syncookies", "0");  // keep every request socket
-  server_ns.set_sysctl("net.ipv4.tcp_max_syn_backlog", "8192");
-
-  Fd listener;
-  uint16_t port = 0;
-  run_in_netns(server_ns.name(), [&] {
-    listener = tcp_listen(kServerAddr, 0, 4096);
-    port = local_port(listener);
-  });
-  // Drop the client's handshake-completing ACK, so each connection stays half-open on the server.
-  FirewallRule drop_final_ack(server_ns, {"INPUT", "-p", "tcp", "--dport", std::to_string(port), "--tcp-flags",
-                                          "SYN,ACK,FIN,RST", "ACK", "-j", "DROP"});
+  HalfOpenServer half_open("top-ho", kClientAddr, kServerAddr);
+  Netns& client_ns = half_open.client_ns;
+  Netns& server_ns = half_open.server_ns;
+  const uint16_t port = half_open.port;
   TopInTmux top(server_ns.name(), 120, 40, kTopArgs);
   ASSERT_TRUE(top.wait_for_text("STATES", kStartup)) << top.screen();
   const std::string local = std::string(kServerAddr) + ":" + std::to_string(port);
