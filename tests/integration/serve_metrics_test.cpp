@@ -89,6 +89,29 @@ TEST(ServeMetrics, CountsMatchTheKernelAndPromtoolAcceptsTheExposition) {
   EXPECT_EQ(check.out + check.err, "") << "promtool printed lint findings";
 }
 
+TEST(ServeMetrics, NoHistogramsLeavesOutTheTimingHistogramsAndCountsTheRest) {
+  TS_REQUIRE_ROOT_OR_SKIP();
+  Netns ns("serve-lean");
+  ServeUnderTest full(ns);
+  ServeUnderTest lean(ns, "127.0.0.1:9978", {"--no-histograms"});
+  ASSERT_TRUE(full.ready()) << full.child().err();
+  ASSERT_TRUE(lean.ready()) << lean.child().err();
+
+  const Listener churn = listen_in(ns.name(), "127.0.0.1", 64);
+  constexpr int kConnections = 10;
+  client_closed_connections(ns.name(), churn, kConnections);
+  const auto with = samples_of(full.get("/metrics").body);
+  const auto without = samples_of(lean.get("/metrics").body);
+
+  // Both count every connection opened in the namespace (the scrapes' own included).
+  const std::string opens = R"(tcpsight_state_transitions_total{from="SYN_SENT",to="ESTABLISHED"})";
+  EXPECT_GE(sample(without, opens), kConnections);
+  EXPECT_GE(sample(with, "tcpsight_connect_latency_seconds_count"), kConnections);
+  EXPECT_FALSE(without.count("tcpsight_connect_latency_seconds_count")) << "not measured: not shown";
+  EXPECT_FALSE(without.count("tcpsight_connection_duration_seconds_count"));
+  EXPECT_TRUE(without.count(R"(tcpsight_sockets{state="TIME_WAIT"})"));
+}
+
 TEST(ServeMetrics, OpenMetricsWhenTheScraperAsksForIt) {
   TS_REQUIRE_ROOT_OR_SKIP();
   Netns ns("serve-om");

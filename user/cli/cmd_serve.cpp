@@ -37,7 +37,7 @@ struct ServeOptions {
   std::string listen = "127.0.0.1:9977";
   size_t max_listeners = 100;
   double snapshot_share = kSnapshotCpuShare;
-  bool histograms = true;
+  bool no_histograms = false;
 };
 
 std::string kernel_release() {
@@ -59,7 +59,7 @@ int run_serve(const ServeOptions& options) {
         ScrapeInput input = assemble_scrape(counters, sockets, read_kernel_counters(), read_system_limits(),
                                             options.max_listeners);
         input.build = build;
-        input.histograms = options.histograms;
+        input.histograms = !options.no_histograms;
         input.snapshot_age_seconds = snapshots->age();
         return input;
       },
@@ -69,7 +69,7 @@ int run_serve(const ServeOptions& options) {
   const uint32_t netns = current_netns_inode();
   // The latency and duration histograms need per-socket storage: the costly part of serving.
   tracer = std::make_unique<Tracer>(
-      TracerOptions{.netns = netns, .stream_kinds = 0, .track_sockets = options.histograms});
+      TracerOptions{.netns = netns, .stream_kinds = 0, .track_sockets = !options.no_histograms});
   snapshots = std::make_unique<PacedSnapshots>(monotonic_seconds, options.snapshot_share);
 
   // SIGINT/SIGTERM set a flag; this thread turns it into server.stop(), repeated until run() has
@@ -110,7 +110,7 @@ Command add_serve_command(CLI::App& parent) {
       ->type_name("N")
       ->check(CLI::Range(size_t{1}, size_t{100000}).description(""));
   add_snapshot_cpu_option(cmd, o->snapshot_share);
-  cmd->add_flag("!--no-histograms", o->histograms,
+  cmd->add_flag("--no-histograms", o->no_histograms,
                 "leave out the connect-latency and connection-duration histograms and the per-socket "
                 "storage they need: the cheapest way to serve on a host with heavy connection churn");
   cmd->footer(
