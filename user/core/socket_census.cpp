@@ -32,35 +32,29 @@ std::vector<PeerCount> largest(const std::map<IpAddress, uint64_t>& counts, size
 
 }  // namespace
 
+bool SocketCounts::add(const ts_sock_record& r) {
+  if (r.state < 1 || r.state >= TS_NSTATES) return false;
+  ++total;
+  ++by_state[static_cast<size_t>(reported_state(r.state))];
+  if (r.state == TS_NEW_SYN_RECV) ++request_sockets;
+  if (r.state == TS_LISTEN)
+    listeners.push_back({IpAddress::from_raw(r.family, r.saddr), r.sport, r.syn_queue, r.accept_queue, r.max_backlog});
+  return true;
+}
+
 SocketCensus SocketCensus::from_records(std::span<const ts_sock_record> records, size_t top_peers) {
   SocketCensus c;
   std::vector<int32_t> remaining_ms;
   std::map<IpAddress, uint64_t> tw_peers;
 
   for (const ts_sock_record& r : records) {
-    if (r.state < 1 || r.state >= TS_NSTATES) continue;
-    ++c.total;
-    ++c.by_state[static_cast<size_t>(reported_state(r.state))];
-    switch (r.state) {
-      case TS_NEW_SYN_RECV:
-        ++c.request_sockets;
-        break;
-      case TS_LISTEN:
-        c.listeners.push_back({IpAddress::from_raw(r.family, r.saddr), r.sport, r.syn_queue,
-                               r.accept_queue, r.max_backlog});
-        break;
-      case TS_TIME_WAIT: {
-        const int32_t ms = std::max<int32_t>(r.time_wait_remaining_ms, 0);
-        remaining_ms.push_back(ms);
-        const size_t bucket = std::min<size_t>(static_cast<size_t>(ms / 1000 / TimeWaitCensus::kBucketSeconds),
-                                               c.time_wait.remaining_histogram.size() - 1);
-        ++c.time_wait.remaining_histogram[bucket];
-        ++tw_peers[IpAddress::from_raw(r.family, r.daddr)];
-        break;
-      }
-      default:
-        break;
-    }
+    if (!c.add(r) || r.state != TS_TIME_WAIT) continue;
+    const int32_t ms = std::max<int32_t>(r.time_wait_remaining_ms, 0);
+    remaining_ms.push_back(ms);
+    const size_t bucket = std::min<size_t>(static_cast<size_t>(ms / 1000 / TimeWaitCensus::kBucketSeconds),
+                                           c.time_wait.remaining_histogram.size() - 1);
+    ++c.time_wait.remaining_histogram[bucket];
+    ++tw_peers[IpAddress::from_raw(r.family, r.daddr)];
   }
   c.time_wait.count = remaining_ms.size();
   c.time_wait.remaining_seconds = spread_of(remaining_ms);

@@ -38,12 +38,19 @@ struct TimeWaitCensus {
   std::vector<PeerCount> top_peers;  // remote hosts holding the most TIME_WAIT sockets, largest first
 };
 
-struct SocketCensus {
+// What every reader of a snapshot counts: sockets per state and listener queues.
+struct SocketCounts {
   std::array<uint64_t, TS_NSTATES> by_state{};  // request sockets are counted under SYN_RECV
   uint64_t request_sockets = 0;                 // of which half-open request sockets
   uint64_t total = 0;
-  std::vector<ListenerQueue> listeners;         // sorted by port, then address
-  TimeWaitCensus time_wait;
+  std::vector<ListenerQueue> listeners;         // in snapshot order, unless a reader sorts them
+
+  // Counts one record; false (and nothing counted) for a record of no known state.
+  bool add(const ts_sock_record& r);
+};
+
+struct SocketCensus : SocketCounts {
+  TimeWaitCensus time_wait;  // listeners: sorted by port, then address
 
   static SocketCensus from_records(std::span<const ts_sock_record> records, size_t top_peers = 10);
 };

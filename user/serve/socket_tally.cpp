@@ -1,6 +1,5 @@
 #include "serve/socket_tally.hpp"
 
-#include "core/tcp_state.hpp"
 
 namespace tcpsight {
 
@@ -19,20 +18,11 @@ size_t time_wait_bucket(int32_t remaining_ms) {
 SocketTally SocketTally::from_records(std::span<const ts_sock_record> records) {
   SocketTally t;
   for (const ts_sock_record& r : records) {
-    if (r.state < 1 || r.state >= TS_NSTATES) continue;
-    ++t.total;
-    ++t.by_state[static_cast<size_t>(reported_state(r.state))];
-    if (r.state == TS_NEW_SYN_RECV) {
-      ++t.request_sockets;
-    } else if (r.state == TS_LISTEN) {
-      t.listeners.push_back({IpAddress::from_raw(r.family, r.saddr), r.sport, r.syn_queue, r.accept_queue,
-                             r.max_backlog});
-    } else if (r.state == TS_TIME_WAIT) {
-      const int32_t ms = r.time_wait_remaining_ms > 0 ? r.time_wait_remaining_ms : 0;
-      ++t.time_wait.counts[time_wait_bucket(ms)];
-      t.time_wait.sum_ms += static_cast<uint64_t>(ms);
-      ++t.time_wait.count;
-    }
+    if (!t.add(r) || r.state != TS_TIME_WAIT) continue;
+    const int32_t ms = r.time_wait_remaining_ms > 0 ? r.time_wait_remaining_ms : 0;
+    ++t.time_wait.counts[time_wait_bucket(ms)];
+    t.time_wait.sum_ms += static_cast<uint64_t>(ms);
+    ++t.time_wait.count;
   }
   return t;
 }

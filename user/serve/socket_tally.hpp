@@ -22,11 +22,7 @@ struct TimeWaitLifetimes {
   uint64_t count = 0;
 };
 
-struct SocketTally {
-  std::array<uint64_t, TS_NSTATES> by_state{};  // request sockets are counted under SYN_RECV
-  uint64_t request_sockets = 0;                 // of which half-open request sockets
-  uint64_t total = 0;
-  std::vector<ListenerQueue> listeners;         // one per listening socket, in snapshot order
+struct SocketTally : SocketCounts {  // listeners: one per listening socket, in snapshot order
   TimeWaitLifetimes time_wait;
 
   static SocketTally from_records(std::span<const ts_sock_record> records);
