@@ -6,7 +6,9 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-extern const unsigned long CONFIG_HZ __kconfig;
+/* The kernel's CONFIG_HZ, set by user space before load (kernel/kernel_facts): libbpf's __kconfig
+ * needs /proc/config.gz or /boot/config-$(uname -r), which Debian kernels and containers lack. */
+const volatile __u32 jiffies_per_second = 250;
 
 SEC("iter/tcp")
 int dump_sockets(struct bpf_iter__tcp *ctx)
@@ -27,7 +29,12 @@ int dump_sockets(struct bpf_iter__tcp *ctx)
 		if (tw) {
 			__s64 left = (__s64)(tw->tw_sk.tw_timer.expires - bpf_jiffies64());
 
-			rec.time_wait_remaining_ms = left > 0 ? (__s32)(left * 1000 / CONFIG_HZ) : 0;
+			/* An orphaned FIN_WAIT2 connection is kept as a timewait socket too, still waiting
+			 * for the peer's FIN: ss shows it as FIN-WAIT-2, and so do we. */
+			if (tw->tw_sk.tw_substate == TS_FIN_WAIT2)
+				rec.state = TS_FIN_WAIT2;
+			else
+				rec.time_wait_remaining_ms = left > 0 ? (__s32)((__u64)left * 1000 / jiffies_per_second) : 0;
 		}
 	} else if (rec.state == TS_LISTEN) {
 		struct tcp_sock *tp = bpf_skc_to_tcp_sock(skc);

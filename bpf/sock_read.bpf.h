@@ -42,4 +42,43 @@ static __always_inline void skc_read_tuple(const struct sock_common *skc, __u8 *
 	}
 }
 
+/* The tuple a reset answers, from the segment that provoked it: local is the segment's
+ * destination, remote its source. For resets sent with no socket (6.10+). */
+static __always_inline int skb_read_reply_tuple(const struct sk_buff *skb, __u8 *family, __u8 saddr[16],
+						__u8 daddr[16], __u16 *sport, __u16 *dport)
+{
+	unsigned char *head = BPF_CORE_READ(skb, head);
+	__u16 network = BPF_CORE_READ(skb, network_header);
+	__u16 transport = BPF_CORE_READ(skb, transport_header);
+	struct tcphdr th;
+	__u8 version;
+
+	if (bpf_probe_read_kernel(&version, 1, head + network) ||
+	    bpf_probe_read_kernel(&th, sizeof(th), head + transport))
+		return -1;
+	version >>= 4;
+	if (version == 4) {
+		struct iphdr ip;
+
+		if (bpf_probe_read_kernel(&ip, sizeof(ip), head + network))
+			return -1;
+		*family = AF_INET;
+		__builtin_memcpy(saddr, &ip.daddr, 4);
+		__builtin_memcpy(daddr, &ip.saddr, 4);
+	} else if (version == 6) {
+		struct ipv6hdr ip6;
+
+		if (bpf_probe_read_kernel(&ip6, sizeof(ip6), head + network))
+			return -1;
+		*family = AF_INET6;
+		__builtin_memcpy(saddr, &ip6.daddr, 16);
+		__builtin_memcpy(daddr, &ip6.saddr, 16);
+	} else {
+		return -1;
+	}
+	*sport = __builtin_bswap16(th.dest);
+	*dport = __builtin_bswap16(th.source);
+	return 0;
+}
+
 #endif

@@ -3,6 +3,7 @@
  * Each hit updates exact per-CPU counters; the kinds user space asked for are also
  * streamed through a ring buffer without a wake-up per record. */
 #include "sock_read.bpf.h"
+#include "timewait.bpf.h"
 #include <bpf/bpf_tracing.h>
 #include "tcpsight/abi.h"
 
@@ -28,17 +29,14 @@ struct {
 	__type(value, struct ts_counters);
 } counters SEC(".maps");
 
-/* Per-socket facts kept beside the socket itself: bounded by the socket's life, no hash map.
- * BPF_F_CLONE: a passive child inherits its listener's owner. */
+/* Per-socket facts kept beside the socket itself: bounded by the socket's life, no hash map. */
 struct sock_info {
 	__u64 since_ns; /* entered the current state */
 	__u64 born_ns;  /* opened: SYN_SENT, SYN_RECV or LISTEN */
-	__u32 tgid;
-	__u8 owner_known;
+	__u64 deferred_open_ns; /* LISTEN->SYN_RECV seen before the child had its own tuple (< 6.15) */
 	__u8 reset;     /* sent or received a reset */
 	__u8 tuple_known;
-	__u8 pad;
-	char comm[16];
+	__u8 pad[6];
 	/* The last complete 4-tuple seen: by ->CLOSE the kernel has already released the local port. */
 	__u8 saddr[16];
 	__u8 daddr[16];
@@ -48,7 +46,7 @@ struct sock_info {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC | BPF_F_CLONE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, int);
 	__type(value, struct sock_info);
 } sock_infos SEC(".maps");
@@ -107,7 +105,8 @@ static __always_inline int wanted(enum ts_event_kind kind)
 	return stream_kinds & TS_STREAM_BIT(kind);
 }
 
-/* Reserves and fills the common part of a record; NULL (and counted) when the buffer is full. */
+/* Reserves and fills the common part of a record about `sk`; NULL (and counted) when the buffer
+ * is full. The tuple is the socket's own; callers replace it where the kernel's is not yet set. */
 static __always_inline struct ts_event *reserve_event(struct ts_counters *c, const struct sock *sk,
 						      enum ts_event_kind kind, const struct sock_info *info)
 {
@@ -123,18 +122,15 @@ static __always_inline struct ts_event *reserve_event(struct ts_counters *c, con
 	e->prev_state_ns = 0;
 	e->lifetime_ns = 0;
 	e->netns = skc_netns(&sk->__sk_common);
+	e->tgid = 0;
+	__builtin_memset(e->comm, 0, sizeof(e->comm));
 	e->kind = kind;
 	e->flags = 0;
+	e->reason = 0;
+	e->segs = 0;
+	__builtin_memset(e->pad, 0, sizeof(e->pad));
 	e->old_state = e->new_state = sk->__sk_common.skc_state;
 	skc_read_tuple(&sk->__sk_common, &e->family, e->saddr, e->daddr, &e->sport, &e->dport);
-	if (info && info->owner_known) {
-		e->tgid = info->tgid;
-		__builtin_memcpy(e->comm, info->comm, sizeof(e->comm));
-		e->flags |= TS_F_OWNER_KNOWN;
-	} else {
-		e->tgid = 0;
-		__builtin_memset(e->comm, 0, sizeof(e->comm));
-	}
 	if (info && info->reset)
 		e->flags |= TS_F_RESET;
 	return e;
@@ -177,11 +173,42 @@ static __always_inline void submit_event(struct ts_event *e)
 	bpf_ringbuf_submit(e, flags);
 }
 
-static __always_inline void remember_owner(struct sock_info *info)
+#define PF_KTHREAD_ 0x00200000 /* include/linux/sched.h */
+
+/* connect(), listen(), and close() or shutdown() of a socket: these transitions run in a system
+ * call of the process holding the socket's file (on every kernel), unless a kernel thread dropped
+ * the last reference (delayed fput). Every other transition may run in softirq or a timer, where
+ * the current task is whoever was on the CPU. */
+static __always_inline int runs_in_holder_context(int oldstate, int newstate)
 {
-	info->tgid = bpf_get_current_pid_tgid() >> 32;
-	bpf_get_current_comm(info->comm, sizeof(info->comm));
-	info->owner_known = 1;
+	int holder = (oldstate == TS_CLOSE && (newstate == TS_SYN_SENT || newstate == TS_LISTEN)) ||
+		     ((oldstate == TS_ESTABLISHED || oldstate == TS_SYN_RECV) && newstate == TS_FIN_WAIT1) ||
+		     (oldstate == TS_CLOSE_WAIT && newstate == TS_LAST_ACK);
+
+	return holder && !(bpf_get_current_task_btf()->flags & PF_KTHREAD_);
+}
+
+static __always_inline void set_owner_from_current(struct ts_event *e)
+{
+	e->tgid = bpf_get_current_pid_tgid() >> 32;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	e->flags |= TS_F_OWNER_KNOWN;
+}
+
+/* Before 6.15, LISTEN->SYN_RECV fires inside inet_csk_clone_lock() while the child still carries
+ * its listener's addresses, ports and cookie (remote port 0). The record is then sent just before
+ * the child's next one, with the child's own tuple and cookie and the time it happened. */
+static __always_inline void submit_deferred_open(struct ts_counters *c, const struct sock *sk, struct sock_info *info)
+{
+	struct ts_event *e = reserve_event(c, sk, TS_EV_STATE, info);
+
+	if (!e)
+		return;
+	e->ts_ns = info->deferred_open_ns;
+	e->old_state = TS_LISTEN;
+	e->new_state = TS_SYN_RECV;
+	keep_tuple(info, e);
+	submit_event(e);
 }
 
 SEC("tp_btf/inet_sock_set_state")
@@ -195,16 +222,18 @@ int BPF_PROG(on_state_change, struct sock *sk, int oldstate, int newstate)
 	struct ts_counters *c = percpu_counters();
 	struct sock_info *info =
 		track_sockets ? bpf_sk_storage_get(&sock_infos, sk, NULL, BPF_SK_STORAGE_GET_F_CREATE) : NULL;
-	__u64 prev_ns = 0, life_ns = 0;
+	__u64 prev_ns = 0, life_ns = 0, now = 0;
 	int timing_known = 0;
-	int time_wait, reset;
+	int reset;
+	enum tw_handover handover = TW_NONE;
+	/* A passive child starts here; before 6.15 without its own tuple yet (see submit_deferred_open). */
+	int child_open = oldstate == TS_LISTEN && newstate == TS_SYN_RECV;
+	int child_tuple_pending = child_open && !sk->__sk_common.skc_dport;
 
 	if (info) {
-		__u64 now = bpf_ktime_get_ns();
-		/* A passive child starts here: what it cloned from its listener is not its own timing. */
-		int opening = newstate == TS_SYN_SENT || newstate == TS_LISTEN ||
-			      (oldstate == TS_LISTEN && newstate == TS_SYN_RECV);
+		int opening = newstate == TS_SYN_SENT || newstate == TS_LISTEN || child_open;
 
+		now = bpf_ktime_get_ns();
 		if (info->since_ns && !opening) {
 			prev_ns = now - info->since_ns;
 			timing_known = 1;
@@ -212,22 +241,26 @@ int BPF_PROG(on_state_change, struct sock *sk, int oldstate, int newstate)
 		if (opening) {
 			info->born_ns = now;
 			info->reset = 0;
+			info->tuple_known = 0;
 		}
-		/* connect() and listen() run in the owner's context; nothing later is trusted to. */
-		if (oldstate == TS_CLOSE && (newstate == TS_SYN_SENT || newstate == TS_LISTEN))
-			remember_owner(info);
 		if (newstate == TS_CLOSE && info->born_ns)
 			life_ns = now - info->born_ns;
 		info->since_ns = now;
 	}
 	/* A reset seen by the tracepoints, or the error tcp_reset() leaves before closing. */
 	reset = (info && info->reset) || (newstate == TS_CLOSE && sk->sk_err == ECONNRESET_);
-	time_wait = ts_enters_time_wait(oldstate, newstate, reset);
+	/* tcp_time_wait() is called from FIN_WAIT2 and CLOSING only; FIN_WAIT1 is looked at too, as a
+	 * close from there is rare and the look costs a few reads. */
+	if (newstate == TS_CLOSE &&
+	    (oldstate == TS_FIN_WAIT2 || oldstate == TS_CLOSING || oldstate == TS_FIN_WAIT1))
+		handover = timewait_handover(sk);
 
 	if (c) {
 		count(&c->transitions[state_index(oldstate)][state_index(newstate)]);
-		if (time_wait)
+		if (handover == TW_TIME_WAIT)
 			count(&c->time_wait_entered);
+		else if (handover == TW_FIN_WAIT2)
+			count(&c->fin_wait2_handed_over);
 		if (timing_known && oldstate == TS_SYN_SENT && newstate == TS_ESTABLISHED)
 			count(&c->connect_latency_us[log2_slot(prev_ns / 1000)]);
 		if (life_ns)
@@ -236,6 +269,14 @@ int BPF_PROG(on_state_change, struct sock *sk, int oldstate, int newstate)
 
 	if (!wanted(TS_EV_STATE))
 		return 0;
+	if (info && child_tuple_pending) {
+		info->deferred_open_ns = now;
+		return 0;
+	}
+	if (info && info->deferred_open_ns) {
+		submit_deferred_open(c, sk, info);
+		info->deferred_open_ns = 0;
+	}
 	struct ts_event *e = reserve_event(c, sk, TS_EV_STATE, info);
 
 	if (!e)
@@ -246,27 +287,34 @@ int BPF_PROG(on_state_change, struct sock *sk, int oldstate, int newstate)
 	e->lifetime_ns = life_ns;
 	if (timing_known)
 		e->flags |= TS_F_TIMING_KNOWN;
-	if (time_wait)
+	if (handover == TW_TIME_WAIT)
 		e->flags |= TS_F_TIME_WAIT;
+	else if (handover == TW_FIN_WAIT2)
+		e->flags |= TS_F_FIN_WAIT2_TW;
 	if (reset)
 		e->flags |= TS_F_RESET;
+	if (runs_in_holder_context(oldstate, newstate))
+		set_owner_from_current(e);
 	keep_tuple(info, e);
 	submit_event(e);
 	return 0;
 }
 
-/* Retransmits and resets share one shape: count, then stream if asked. */
-static __always_inline void on_sock_event(const struct sock *sk, enum ts_event_kind kind, int mark_reset)
+/* Retransmits, SYN-ACK retransmits and resets share one shape: count, then stream if asked.
+ * `amount` is what the count grows by (segments for retransmits, else 1). */
+static __always_inline struct ts_event *on_sock_event(const struct sock *sk, enum ts_event_kind kind, int mark_reset,
+						      __u64 amount, struct sock_info **info_out)
 {
 	struct ts_counters *c = percpu_counters();
 	struct sock_info *info = track_sockets ? bpf_sk_storage_get(&sock_infos, (void *)sk, NULL, 0) : NULL;
 
+	*info_out = info;
 	if (mark_reset && info)
 		info->reset = 1;
 	if (c) {
 		switch (kind) {
 		case TS_EV_RETRANSMIT:
-			count(&c->retransmits[state_index(sk->__sk_common.skc_state)]);
+			c->retransmits[state_index(sk->__sk_common.skc_state)] += amount;
 			break;
 		case TS_EV_SYNACK_RETRANSMIT:
 			count(&c->synack_retransmits);
@@ -282,59 +330,161 @@ static __always_inline void on_sock_event(const struct sock *sk, enum ts_event_k
 		}
 	}
 	if (!wanted(kind))
+		return NULL;
+	return reserve_event(c, sk, kind, info);
+}
+
+/* Segments in a buffer: tcp_skb_pcount(), what TcpRetransSegs adds per retransmission. */
+static __always_inline __u16 skb_segments(const struct sk_buff *skb)
+{
+	const struct tcp_skb_cb *cb = (const void *)skb->cb;
+	__u16 segs = 0;
+
+	bpf_core_read(&segs, sizeof(segs), &cb->tcp_gso_segs);
+	return segs ? segs : 1;
+}
+
+static __always_inline void on_retransmitted(const struct sock *sk, const struct sk_buff *skb, int err)
+{
+	if (!sk || !in_scope(sk))
 		return;
-	struct ts_event *e = reserve_event(c, sk, kind, info);
+	__u16 segs = skb_segments(skb);
+
+	if (err) {
+		/* From 6.17 the tracepoint also fires for attempts the kernel could not send
+		 * (TCPRetransFail); they are no retransmission on the wire. */
+		struct ts_counters *c = percpu_counters();
+
+		if (c)
+			c->retransmits_failed += segs;
+		return;
+	}
+	struct sock_info *info;
+	struct ts_event *e = on_sock_event(sk, TS_EV_RETRANSMIT, 0, segs, &info);
 
 	if (e) {
+		e->segs = segs;
 		keep_tuple(info, e);
 		submit_event(e);
 	}
 }
 
+/* Before 6.17: (sk, skb), fired only for retransmissions sent. User space loads one of the two. */
 SEC("tp_btf/tcp_retransmit_skb")
-int BPF_PROG(on_retransmit, struct sock *sk)
+int BPF_PROG(on_retransmit, const struct sock *sk, const struct sk_buff *skb)
 {
-	if (sk && in_scope(sk))
-		on_sock_event(sk, TS_EV_RETRANSMIT, 0);
+	on_retransmitted(sk, skb, 0);
+	return 0;
+}
+
+/* From 6.17: (sk, skb, err), fired for failed attempts too. */
+SEC("tp_btf/tcp_retransmit_skb")
+int BPF_PROG(on_retransmit_err, const struct sock *sk, const struct sk_buff *skb, int err)
+{
+	on_retransmitted(sk, skb, err);
 	return 0;
 }
 
 SEC("tp_btf/tcp_retransmit_synack")
-int BPF_PROG(on_synack_retransmit, struct sock *sk)
+int BPF_PROG(on_synack_retransmit, const struct sock *sk, const struct request_sock *req)
 {
-	/* sk is the listener; the half-open request socket has no storage of its own. */
-	if (sk && in_scope(sk))
-		on_sock_event(sk, TS_EV_SYNACK_RETRANSMIT, 0);
+	/* sk is the listener; the half-open connection is the request socket, whose addresses are
+	 * those of the SYN that made it. */
+	if (!sk || !in_scope(sk))
+		return 0;
+	struct sock_info *info;
+	struct ts_event *e = on_sock_event(sk, TS_EV_SYNACK_RETRANSMIT, 0, 1, &info);
+
+	if (e) {
+		if (req)
+			skc_read_tuple(&req->__req_common, &e->family, e->saddr, e->daddr, &e->sport, &e->dport);
+		e->old_state = e->new_state = TS_NEW_SYN_RECV;
+		submit_event(e);
+	}
 	return 0;
 }
 
-SEC("tp_btf/tcp_send_reset")
-int BPF_PROG(on_send_reset, struct sock *sk, struct sk_buff *skb)
+/* A reset for a segment no socket wanted (6.10+): counted in the namespace it arrived in, and
+ * streamed with the segment's tuple. */
+static __always_inline void on_reset_without_socket(const struct sk_buff *skb, __u8 reason)
 {
-	if (sk) {
-		if (in_scope(sk))
-			on_sock_event(sk, TS_EV_RESET_SENT, 1);
-		return 0;
-	}
-	/* A reset for a segment no socket wanted: count it in the namespace it arrived in. */
 	if (!skb)
-		return 0;
+		return;
 	__u32 ns = BPF_CORE_READ(skb, dev, nd_net.net, ns.inum);
 
 	if (target_netns && ns != target_netns)
-		return 0;
+		return;
 	struct ts_counters *c = percpu_counters();
 
 	if (c) {
 		count(&c->resets_sent);
+		count(&c->resets_sent_no_socket);
 	}
+	if (!wanted(TS_EV_RESET_SENT))
+		return;
+	struct ts_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e) {
+		if (c)
+			count_shared(&c->events_lost);
+		return;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->ts_ns = bpf_ktime_get_ns();
+	e->netns = ns;
+	e->kind = TS_EV_RESET_SENT;
+	e->flags = TS_F_NO_SOCKET;
+	e->reason = reason;
+	if (skb_read_reply_tuple(skb, &e->family, e->saddr, e->daddr, &e->sport, &e->dport))
+		e->family = 0;
+	submit_event(e);
+}
+
+static __always_inline void on_reset_sent(const struct sock *sk, const struct sk_buff *skb, __u8 reason)
+{
+	if (!sk) {
+		on_reset_without_socket(skb, reason);
+		return;
+	}
+	if (!in_scope(sk))
+		return;
+	struct sock_info *info;
+	struct ts_event *e = on_sock_event(sk, TS_EV_RESET_SENT, 1, 1, &info);
+
+	if (e) {
+		e->reason = reason;
+		keep_tuple(info, e);
+		submit_event(e);
+	}
+}
+
+/* Before 6.10: (sk, skb), fired only for resets of a socket. User space loads one of the two. */
+SEC("tp_btf/tcp_send_reset")
+int BPF_PROG(on_send_reset, const struct sock *sk, const struct sk_buff *skb)
+{
+	on_reset_sent(sk, skb, 0);
+	return 0;
+}
+
+/* From 6.10: (sk, skb, reason), fired also with no socket (a segment nobody wanted). */
+SEC("tp_btf/tcp_send_reset")
+int BPF_PROG(on_send_reset_reason, const struct sock *sk, const struct sk_buff *skb, int reason)
+{
+	on_reset_sent(sk, skb, (__u8)reason);
 	return 0;
 }
 
 SEC("tp_btf/tcp_receive_reset")
 int BPF_PROG(on_receive_reset, struct sock *sk)
 {
-	if (sk && in_scope(sk))
-		on_sock_event(sk, TS_EV_RESET_RECEIVED, 1);
+	if (!sk || !in_scope(sk))
+		return 0;
+	struct sock_info *info;
+	struct ts_event *e = on_sock_event(sk, TS_EV_RESET_RECEIVED, 1, 1, &info);
+
+	if (e) {
+		keep_tuple(info, e);
+		submit_event(e);
+	}
 	return 0;
 }

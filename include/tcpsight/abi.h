@@ -35,10 +35,14 @@ enum ts_event_kind {
 
 /* Bits of ts_event.flags. */
 enum ts_event_flag {
-	TS_F_OWNER_KNOWN = 1,  /* tgid/comm are the socket's owner (connect/listen caller, or listener's owner) */
+	TS_F_OWNER_KNOWN = 1,  /* tgid/comm: the process that held the socket, from an event that ran in its
+				* own context (connect, listen, close or shutdown), never from softirq */
 	TS_F_TIMING_KNOWN = 2, /* prev_state_ns/lifetime_ns are valid (socket seen since tcpsight started) */
-	TS_F_TIME_WAIT = 4,    /* this ->CLOSE is an active close handing over to a TIME_WAIT socket (inferred) */
+	TS_F_TIME_WAIT = 4,    /* this ->CLOSE handed the connection to a TIME_WAIT socket (seen in the hash) */
 	TS_F_RESET = 8,        /* the socket sent or received a reset before this event */
+	TS_F_FIN_WAIT2_TW = 16, /* this ->CLOSE handed an orphaned FIN_WAIT2 connection to a timewait socket
+				 * that still waits for the peer's FIN (ss shows it as FIN-WAIT-2) */
+	TS_F_NO_SOCKET = 32,   /* a reset sent for a segment no socket wanted: the tuple is the segment's */
 };
 
 /* Bits of the stream_kinds load-time option: which kinds go to the ring buffer. */
@@ -66,33 +70,30 @@ struct ts_event {
 	__u8 old_state; /* for retransmits and resets: the socket's current state */
 	__u8 new_state;
 	__u8 flags;     /* enum ts_event_flag */
-	__u8 pad[7];
+	__u8 reason;    /* resets sent: the kernel's enum sk_rst_reason (6.10+), else 0 */
+	__u16 segs;     /* retransmits: segments in the retransmitted buffer (tcp_skb_pcount) */
+	__u8 pad[4];
 };
-
-/* Whether a state change hands the connection over to a TIME_WAIT socket. The kernel never
- * reports TIME_WAIT itself: an active closer leaves FIN_WAIT1, FIN_WAIT2 or CLOSING for CLOSE,
- * and only a close that no reset ended leaves a TIME_WAIT socket behind. One rule for both sides. */
-static inline int ts_enters_time_wait(int old_state, int new_state, int reset_seen)
-{
-	return new_state == TS_CLOSE && !reset_seen &&
-	       (old_state == TS_FIN_WAIT1 || old_state == TS_FIN_WAIT2 || old_state == TS_CLOSING);
-}
 
 #define TS_HIST_SLOTS 32 /* log2 histogram slots: slot i holds values in [2^i, 2^(i+1)) µs, slot 0 also 0 */
 
 /* Exact counters, one copy per CPU in a single-entry per-CPU array; user space sums them. */
 struct ts_counters {
 	__u64 transitions[TS_NSTATES][TS_NSTATES]; /* [old][new] */
-	__u64 retransmits[TS_NSTATES];              /* by the socket's state */
+	__u64 retransmits[TS_NSTATES];              /* segments, by the socket's state (= TcpRetransSegs
+						     * less SYN-ACK retransmits) */
 	__u64 synack_retransmits;
 	__u64 resets_sent;
 	__u64 resets_received;
-	__u64 time_wait_entered; /* active closes not ended by a reset (inferred TIME_WAIT entries) */
+	__u64 time_wait_entered; /* connections handed to a TIME_WAIT socket (the kernel made one) */
 	__u64 events_seen;       /* hits that passed the namespace filter: not written by the kernel;
 				  * user space sums the counts above, each hit adds to one of them */
 	__u64 events_lost;       /* records the ring buffer had no room for */
 	__u64 connect_latency_us[TS_HIST_SLOTS];   /* SYN_SENT -> ESTABLISHED */
 	__u64 connection_duration_us[TS_HIST_SLOTS]; /* open -> CLOSE, sockets opened while attached */
+	__u64 fin_wait2_handed_over; /* orphaned FIN_WAIT2 connections handed to a timewait socket */
+	__u64 retransmits_failed;    /* segments the kernel tried to retransmit but could not send (6.17+) */
+	__u64 resets_sent_no_socket; /* of resets_sent: for segments no socket wanted (seen from 6.10) */
 };
 
 /* One socket in a snapshot (iter/tcp). Addresses in network byte order, ports in host order. */
@@ -102,12 +103,22 @@ struct ts_sock_record {
 	__u16 sport;
 	__u16 dport;
 	__u8 family;
-	__u8 state;        /* enum ts_tcp_state, TS_NEW_SYN_RECV for request sockets */
+	__u8 state;        /* enum ts_tcp_state as ss shows it: TS_NEW_SYN_RECV for request sockets,
+			    * TS_FIN_WAIT2 for a timewait socket still in its FIN_WAIT2 substate */
 	__u8 pad[2];
 	__u32 syn_queue;    /* listeners: request sockets waiting for the final ACK */
 	__u32 accept_queue; /* listeners: established children not yet accepted */
 	__u32 max_backlog;  /* listeners: listen() backlog */
 	__s32 time_wait_remaining_ms; /* TIME_WAIT: until the socket expires */
 };
+
+#ifdef __cplusplus
+#define TS_STATIC_ASSERT static_assert
+#else
+#define TS_STATIC_ASSERT _Static_assert
+#endif
+TS_STATIC_ASSERT(sizeof(struct ts_event) == 104, "ts_event layout is shared by kernel and user space");
+TS_STATIC_ASSERT(sizeof(struct ts_sock_record) == 56, "ts_sock_record layout is shared by kernel and user space");
+TS_STATIC_ASSERT(sizeof(struct ts_counters) % 8 == 0, "ts_counters is summed as a run of __u64");
 
 #endif /* TCPSIGHT_ABI_H */

@@ -12,6 +12,7 @@
 #include "core/event_filter.hpp"
 #include "core/event_format.hpp"
 #include "core/tcp_state.hpp"
+#include "kernel/kernel_facts.hpp"
 #include "kernel/netns.hpp"
 #include "kernel/prerequisites.hpp"
 #include "kernel/tracer.hpp"
@@ -44,6 +45,7 @@ int run_trace(const TraceOptions& options) {
   const uint32_t netns = current_netns_inode();
   Tracer tracer({.netns = netns, .stream_kinds = TS_STREAM_ALL});
   const Clock clock = Clock::now();
+  const std::vector<std::string>& reasons = kernel_facts().reset_reasons;
 
   StopAwareOutput out(STDOUT_FILENO);
   if (!options.json) out.line(trace_header());
@@ -53,7 +55,7 @@ int run_trace(const TraceOptions& options) {
   uint64_t shown = 0;
   const Tracer::EventSink print = [&](const ts_event& e) {
     if (!out.ok() || !filter.matches(e)) return;
-    out.line(options.json ? trace_json(e, clock) : format_trace_line(e, clock));
+    out.line(options.json ? trace_json(e, clock, reasons) : format_trace_line(e, clock, reasons));
     ++shown;
   };
 

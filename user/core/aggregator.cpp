@@ -27,9 +27,10 @@ void add_to_estimate(ts_counters& c, const ts_event& e) {
   switch (e.kind) {
     case TS_EV_STATE:
       ++c.transitions[o][n];
-      if (ts_enters_time_wait(e.old_state, e.new_state, (e.flags & TS_F_RESET) != 0)) ++c.time_wait_entered;
+      if (e.flags & TS_F_TIME_WAIT) ++c.time_wait_entered;
+      if (e.flags & TS_F_FIN_WAIT2_TW) ++c.fin_wait2_handed_over;
       break;
-    case TS_EV_RETRANSMIT: ++c.retransmits[n]; break;
+    case TS_EV_RETRANSMIT: c.retransmits[n] += e.segs ? e.segs : 1; break;
     case TS_EV_SYNACK_RETRANSMIT: ++c.synack_retransmits; break;
     case TS_EV_RESET_SENT: ++c.resets_sent; break;
     case TS_EV_RESET_RECEIVED: ++c.resets_received; break;
@@ -79,7 +80,7 @@ void Aggregator::on_event(const ts_event& e) {
   switch (e.kind) {
     case TS_EV_STATE:
       ++tally_.transitions[o][n];
-      if (ts_enters_time_wait(e.old_state, e.new_state, (e.flags & TS_F_RESET) != 0)) ++tally_.time_wait_entered;
+      if (e.flags & TS_F_TIME_WAIT) ++tally_.time_wait_entered;
       if (e.new_state == TS_CLOSE && (e.flags & TS_F_TIMING_KNOWN) && e.lifetime_ns) {
         ++tally_.closed_with_lifetime;
         tally_.lifetime_ns_sum += e.lifetime_ns;

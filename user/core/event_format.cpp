@@ -28,7 +28,14 @@ std::string comm_of(const ts_event& e) { return std::string(e.comm, strnlen(e.co
 
 std::string transition_of(const ts_event& e) {
   if (e.kind == TS_EV_STATE) return fmt::format("{}->{}", state_name(e.old_state), state_name(e.new_state));
+  if (e.flags & TS_F_NO_SOCKET) return fmt::format("{}, no socket", event_kind_name(e.kind));
   return fmt::format("{} in {}", event_kind_name(e.kind), state_name(e.new_state));
+}
+
+// What a reset's reason is called (6.10+), empty when the kernel gave none.
+std::string_view reset_reason_of(const ts_event& e, std::span<const std::string> names) {
+  if (e.kind != TS_EV_RESET_SENT || !e.reason) return {};
+  return e.reason < names.size() && !names[e.reason].empty() ? std::string_view(names[e.reason]) : "?";
 }
 
 std::string clock_text(double wall) {
@@ -55,7 +62,7 @@ std::string trace_header() {
                      "EVENT", "MS");
 }
 
-std::string format_trace_line(const ts_event& e, const Clock& clock) {
+std::string format_trace_line(const ts_event& e, const Clock& clock, std::span<const std::string> reset_reasons) {
   const bool owner = e.flags & TS_F_OWNER_KNOWN;
   const std::string ms = (e.kind == TS_EV_STATE && (e.flags & TS_F_TIMING_KNOWN))
                              ? fmt::format("{:.3f}", static_cast<double>(e.prev_state_ns) / 1e6)
@@ -66,7 +73,11 @@ std::string format_trace_line(const ts_event& e, const Clock& clock) {
       format_endpoint(IpAddress::from_raw(e.family, e.saddr), e.sport),
       format_endpoint(IpAddress::from_raw(e.family, e.daddr), e.dport), transition_of(e), ms);
   if (e.flags & TS_F_TIME_WAIT) line += " time-wait";
+  if (e.flags & TS_F_FIN_WAIT2_TW) line += " fin-wait-2";
   if (e.flags & TS_F_RESET) line += " reset";
+  if (e.flags & TS_F_NO_SOCKET) line += " no-socket";
+  if (e.kind == TS_EV_RETRANSMIT) line += fmt::format(" segs={}", e.segs ? e.segs : 1);
+  if (const auto reason = reset_reason_of(e, reset_reasons); !reason.empty()) line += fmt::format(" reason={}", reason);
   return line;
 }
 
@@ -108,7 +119,7 @@ void append_ms_or_null(fmt::memory_buffer& out, bool known, uint64_t ns) {
 
 }  // namespace
 
-std::string trace_json(const ts_event& e, const Clock& clock) {
+std::string trace_json(const ts_event& e, const Clock& clock, std::span<const std::string> reset_reasons) {
   const bool owner = e.flags & TS_F_OWNER_KNOWN;
   const bool timing = e.flags & TS_F_TIMING_KNOWN;
   fmt::memory_buffer out;
@@ -135,9 +146,21 @@ std::string trace_json(const ts_event& e, const Clock& clock) {
       fmt::format_to(it, ",\"lifetime_ms\":");
       append_ms_or_null(out, timing && e.lifetime_ns, e.lifetime_ns);
     }
-    fmt::format_to(it, ",\"time_wait\":{}", (e.flags & TS_F_TIME_WAIT) != 0);
+    fmt::format_to(it, ",\"time_wait\":{},\"fin_wait2_timewait\":{}", (e.flags & TS_F_TIME_WAIT) != 0,
+                   (e.flags & TS_F_FIN_WAIT2_TW) != 0);
   } else {
-    fmt::format_to(it, ",\"state\":\"{}\"", state_name(e.new_state));
+    if (e.flags & TS_F_NO_SOCKET)
+      fmt::format_to(it, ",\"state\":null");
+    else
+      fmt::format_to(it, ",\"state\":\"{}\"", state_name(e.new_state));
+  }
+  if (e.kind == TS_EV_RETRANSMIT) fmt::format_to(it, ",\"segs\":{}", e.segs ? e.segs : 1);
+  if (e.kind == TS_EV_RESET_SENT) {
+    fmt::format_to(it, ",\"no_socket\":{},\"reason\":", (e.flags & TS_F_NO_SOCKET) != 0);
+    if (const auto reason = reset_reason_of(e, reset_reasons); !reason.empty())
+      append_json_string(out, reason);
+    else
+      fmt::format_to(it, "null");
   }
   fmt::format_to(it, ",\"reset\":{}}}", (e.flags & TS_F_RESET) != 0);
   return fmt::to_string(out);

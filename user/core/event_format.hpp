@@ -1,6 +1,7 @@
 // One trace line per event: for people, and as JSON for scripts.
 #pragma once
 
+#include <span>
 #include <string>
 
 #include "tcpsight/abi.h"
@@ -17,8 +18,9 @@ struct Clock {
 std::string_view event_kind_name(int kind);
 
 std::string trace_header();
-std::string format_trace_line(const ts_event& e, const Clock& clock);
+// `reset_reasons`: the kernel's enum sk_rst_reason names by value (kernel_facts), for resets sent.
+std::string format_trace_line(const ts_event& e, const Clock& clock, std::span<const std::string> reset_reasons = {});
 // One JSON object, no newline (design.md §4 `trace --json`).
-std::string trace_json(const ts_event& e, const Clock& clock);
+std::string trace_json(const ts_event& e, const Clock& clock, std::span<const std::string> reset_reasons = {});
 
 }  // namespace tcpsight

@@ -57,7 +57,8 @@ std::string recent_libbpf_log(size_t lines) {
 }
 
 void throw_kernel_error(const std::string& step, int err) {
-  const bool refused = err == -EACCES || err == -EINVAL || err == -EPERM;
+  // libbpf's last lines say who refused: the verifier's verdict, or libbpf's own complaint.
+  const bool refused = err == -EACCES || err == -EINVAL || err == -EPERM || err == -ESRCH || err == -ENOENT;
   throw UserError(fmt::format("{}: {}", step, std::strerror(std::abs(err))) +
                   (refused ? "\n" + recent_libbpf_log(12) : ""));
 }

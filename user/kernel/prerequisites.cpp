@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "core/errors.hpp"
+#include "kernel/kernel_facts.hpp"
 
 namespace tcpsight {
 
@@ -37,6 +38,7 @@ void check_bpf_prerequisites() {
   if (!std::filesystem::exists("/sys/kernel/btf/vmlinux"))
     throw UserError("no kernel BTF at /sys/kernel/btf/vmlinux",
                     "tcpsight needs a kernel built with CONFIG_DEBUG_INFO_BTF=y (5.8 or later)");
+  kernel_facts();  // the kernel's version, tracepoints and CONFIG_HZ: one clear line if one is amiss
 }
 
 }  // namespace tcpsight

@@ -10,6 +10,7 @@
 
 #include "core/errors.hpp"
 #include "kernel/bpf_handles.hpp"
+#include "kernel/kernel_facts.hpp"
 #include "kernel/libbpf_log.hpp"
 #include "snapshot.skel.h"
 
@@ -20,8 +21,9 @@ void Snapshotter::SkeletonDeleter::operator()(snapshot* skel) const { snapshot__
 Snapshotter::Snapshotter() {
   skel_.reset(snapshot__open());
   if (!skel_) throw_kernel_error("cannot open the socket iterator", -errno);
+  skel_->rodata->jiffies_per_second = kernel_facts().hz;
   if (int err = snapshot__load(skel_.get()); err)
-    throw_kernel_error("the kernel refused tcpsight's socket iterator (last verifier lines follow)", err);
+    throw_kernel_error("cannot load tcpsight's socket iterator", err);
   if (int err = snapshot__attach(skel_.get()); err) throw_kernel_error("cannot attach the socket iterator", err);
 }
 

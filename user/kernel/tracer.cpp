@@ -12,6 +12,7 @@
 
 #include "core/counter_totals.hpp"
 #include "core/errors.hpp"
+#include "kernel/kernel_facts.hpp"
 #include "kernel/libbpf_log.hpp"
 #include "tcpstates.skel.h"
 
@@ -23,8 +24,14 @@ Tracer::Tracer(const TracerOptions& options) {
   ncpus_ = libbpf_num_possible_cpus();
   if (ncpus_ <= 0) throw_kernel_error("cannot count possible CPUs", ncpus_);
 
+  const KernelFacts& kernel = kernel_facts();
   skel_.reset(tcpstates__open());
   if (!skel_) throw_kernel_error("cannot open the tracepoint programs", -errno);
+  // One variant of each tracepoint whose arguments changed: the verifier refuses the other.
+  bpf_program__set_autoload(skel_->progs.on_retransmit, !kernel.retransmit_reports_errors);
+  bpf_program__set_autoload(skel_->progs.on_retransmit_err, kernel.retransmit_reports_errors);
+  bpf_program__set_autoload(skel_->progs.on_send_reset, !kernel.reset_reports_reason);
+  bpf_program__set_autoload(skel_->progs.on_send_reset_reason, kernel.reset_reports_reason);
   skel_->rodata->target_netns = options.netns;
   skel_->rodata->stream_kinds = options.stream_kinds;
   skel_->rodata->track_sockets = options.track_sockets;
@@ -37,7 +44,7 @@ Tracer::Tracer(const TracerOptions& options) {
     throw_kernel_error("cannot size the ring buffer", err);
 
   if (int err = tcpstates__load(skel_.get()); err)
-    throw_kernel_error("the kernel refused tcpsight's tracepoint programs (last verifier lines follow)", err);
+    throw_kernel_error("cannot load tcpsight's tracepoint programs", err);
   if (int err = tcpstates__attach(skel_.get()); err) throw_kernel_error("cannot attach to the TCP tracepoints", err);
 
   if (options.stream_kinds) {

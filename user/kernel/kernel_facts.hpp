@@ -1,0 +1,31 @@
+// What the running kernel offers tcpsight, probed once at start-up from its BTF, its release and
+// /proc, so that program variants are chosen by what the kernel is, never by assumption.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/kernel_release.hpp"
+
+namespace tcpsight {
+
+struct KernelFacts {
+  std::string release;  // uname -r
+  KernelVersion version;
+  // tcp:tcp_retransmit_skb carries `err` and fires for failed attempts too (6.17+).
+  bool retransmit_reports_errors = false;
+  // tcp:tcp_send_reset carries the reset reason and fires with no socket too (6.10+).
+  bool reset_reports_reason = false;
+  // Before 6.15, LISTEN->SYN_RECV fires before the child has its own tuple; the programs detect
+  // this per event (remote port 0) and this only says what to expect.
+  bool child_tuple_at_syn_recv = false;
+  unsigned hz = 0;              // CONFIG_HZ
+  std::string hz_source;        // "/proc/config.gz", "/boot/config-...", or "jiffies"
+  std::vector<std::string> reset_reasons;  // enum sk_rst_reason names by value, "NO_SOCKET", ...
+};
+
+// Probed on the first call. Throws UserError on a kernel older than kOldestKernel, without BTF,
+// or whose CONFIG_HZ cannot be found.
+const KernelFacts& kernel_facts();
+
+}  // namespace tcpsight
