@@ -7,6 +7,7 @@
 #include "cli/snapshot_option.hpp"
 #include "core/aggregator.hpp"
 #include "core/stats_report.hpp"
+#include "kernel/kernel_facts.hpp"
 #include "kernel/netns.hpp"
 #include "kernel/prerequisites.hpp"
 #include "kernel/paced_snapshots.hpp"
@@ -23,6 +24,18 @@ struct StatsOptions {
   double duration_s = 0;  // 0: until interrupted or --count
   double snapshot_share = kSnapshotCpuShare;
 };
+
+// What the running kernel offers, so that a script can tell which figures it may expect.
+nlohmann::json with_kernel(nlohmann::json report) {
+  const KernelFacts& k = kernel_facts();
+  report["kernel"] = {{"release", k.release},
+                      {"hz", k.hz},
+                      {"hz_source", k.hz_source},
+                      {"retransmit_reports_errors", k.retransmit_reports_errors},
+                      {"reset_reports_reason", k.reset_reports_reason},
+                      {"child_tuple_at_syn_recv", k.child_tuple_at_syn_recv}};
+  return report;
+}
 
 int run_stats(const StatsOptions& options) {
   check_bpf_prerequisites();
@@ -43,7 +56,7 @@ int run_stats(const StatsOptions& options) {
     const auto& records = snapshots.records();
     if (snapshots.fresh()) aggregator.on_snapshot(SocketCensus::from_records(records));
     aggregator.on_snapshot_age(snapshots.age());
-    const std::string out = options.json ? stats_json(aggregator, wall_seconds()).dump() + "\n"
+    const std::string out = options.json ? with_kernel(stats_json(aggregator, wall_seconds())).dump() + "\n"
                                          : stats_text(aggregator, wall_seconds());
     if (std::fputs(out.c_str(), stdout) < 0 || std::fflush(stdout) != 0) break;  // reader went away
     ++reports;
