@@ -257,9 +257,9 @@ int BPF_PROG(on_state_change, struct sock *sk, int oldstate, int newstate)
 
 	if (c) {
 		count(&c->transitions[state_index(oldstate)][state_index(newstate)]);
-		if (handover == TW_TIME_WAIT)
+		if (handover != TW_NONE)
 			count(&c->time_wait_entered);
-		else if (handover == TW_FIN_WAIT2)
+		if (handover == TW_FIN_WAIT2)
 			count(&c->fin_wait2_handed_over);
 		if (timing_known && oldstate == TS_SYN_SENT && newstate == TS_ESTABLISHED)
 			count(&c->connect_latency_us[log2_slot(prev_ns / 1000)]);
@@ -287,9 +287,9 @@ int BPF_PROG(on_state_change, struct sock *sk, int oldstate, int newstate)
 	e->lifetime_ns = life_ns;
 	if (timing_known)
 		e->flags |= TS_F_TIMING_KNOWN;
-	if (handover == TW_TIME_WAIT)
+	if (handover != TW_NONE)
 		e->flags |= TS_F_TIME_WAIT;
-	else if (handover == TW_FIN_WAIT2)
+	if (handover == TW_FIN_WAIT2)
 		e->flags |= TS_F_FIN_WAIT2_TW;
 	if (reset)
 		e->flags |= TS_F_RESET;

@@ -8,8 +8,10 @@
 
 enum tw_handover {
 	TW_NONE = 0,      /* no timewait socket: a reset, an abort, a timeout, a full tcp_max_tw_buckets */
-	TW_TIME_WAIT = 1, /* a TIME_WAIT socket (ss: TIME-WAIT) */
-	TW_FIN_WAIT2 = 2, /* an orphaned FIN_WAIT2 kept as a timewait socket (ss: FIN-WAIT-2) */
+	TW_TIME_WAIT = 1, /* a timewait socket in TIME_WAIT (ss: TIME-WAIT) */
+	TW_FIN_WAIT2 = 2, /* a timewait socket in its FIN_WAIT2 substate: an orphan whose peer has not sent
+			   * its FIN yet (ss: FIN-WAIT-2); the FIN, when it comes, turns it into TIME_WAIT
+			   * inside the timewait socket, with no tracepoint */
 };
 
 /* Before 6.2 netns_ipv4 held a pointer to its death row (the per-netns tw_refcount of 5.19);

@@ -38,10 +38,10 @@ enum ts_event_flag {
 	TS_F_OWNER_KNOWN = 1,  /* tgid/comm: the process that held the socket, from an event that ran in its
 				* own context (connect, listen, close or shutdown), never from softirq */
 	TS_F_TIMING_KNOWN = 2, /* prev_state_ns/lifetime_ns are valid (socket seen since tcpsight started) */
-	TS_F_TIME_WAIT = 4,    /* this ->CLOSE handed the connection to a TIME_WAIT socket (seen in the hash) */
+	TS_F_TIME_WAIT = 4,    /* this ->CLOSE handed the connection to a timewait socket (seen in the hash) */
 	TS_F_RESET = 8,        /* the socket sent or received a reset before this event */
-	TS_F_FIN_WAIT2_TW = 16, /* this ->CLOSE handed an orphaned FIN_WAIT2 connection to a timewait socket
-				 * that still waits for the peer's FIN (ss shows it as FIN-WAIT-2) */
+	TS_F_FIN_WAIT2_TW = 16, /* with TS_F_TIME_WAIT: the timewait socket starts in its FIN_WAIT2 substate,
+				 * an orphan still waiting for the peer's FIN (ss: FIN-WAIT-2 until it comes) */
 	TS_F_NO_SOCKET = 32,   /* a reset sent for a segment no socket wanted: the tuple is the segment's */
 };
 
@@ -85,13 +85,14 @@ struct ts_counters {
 	__u64 synack_retransmits;
 	__u64 resets_sent;
 	__u64 resets_received;
-	__u64 time_wait_entered; /* connections handed to a TIME_WAIT socket (the kernel made one) */
+	__u64 time_wait_entered; /* connections handed to a timewait socket: what /proc/net/sockstat tw
+				  * rises by (TIME_WAIT, and FIN_WAIT2-substate orphans) */
 	__u64 events_seen;       /* hits that passed the namespace filter: not written by the kernel;
 				  * user space sums the counts above, each hit adds to one of them */
 	__u64 events_lost;       /* records the ring buffer had no room for */
 	__u64 connect_latency_us[TS_HIST_SLOTS];   /* SYN_SENT -> ESTABLISHED */
 	__u64 connection_duration_us[TS_HIST_SLOTS]; /* open -> CLOSE, sockets opened while attached */
-	__u64 fin_wait2_handed_over; /* orphaned FIN_WAIT2 connections handed to a timewait socket */
+	__u64 fin_wait2_handed_over; /* of time_wait_entered: timewait sockets begun in FIN_WAIT2 substate */
 	__u64 retransmits_failed;    /* segments the kernel tried to retransmit but could not send (6.17+) */
 	__u64 resets_sent_no_socket; /* of resets_sent: for segments no socket wanted (seen from 6.10) */
 };

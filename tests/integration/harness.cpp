@@ -75,6 +75,18 @@ bool running_in_ci() {
   return ci && std::string(ci) == "true";
 }
 
+int tracepoint_arguments(const std::string& tracepoint) {
+  // The C dump names each tracepoint's prototype: typedef void (*btf_trace_NAME)(void *, ARGS...);
+  static const std::string dump =
+      run_checked({"bpftool", "btf", "dump", "file", "/sys/kernel/btf/vmlinux", "format", "c"}, {}, 120s);
+  const std::string needle = "(*btf_trace_" + tracepoint + ")(";
+  const size_t at = dump.find(needle);
+  if (at == std::string::npos) return -1;
+  const size_t end = dump.find(");", at);
+  const std::string params = dump.substr(at + needle.size(), end - at - needle.size());
+  return static_cast<int>(std::count(params.begin(), params.end(), ','));
+}
+
 // ---- child processes ----------------------------------------------------------------------------
 
 Child::Child(const std::vector<std::string>& argv, const SpawnOptions& options) {

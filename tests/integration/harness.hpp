@@ -66,6 +66,11 @@ bool running_in_ci();
     }                                                                                       \
   } while (0)
 
+// The number of arguments the running kernel's BTF declares for a tracepoint (btf_trace_NAME, not
+// counting its private-data pointer), read with bpftool; -1 when there is no such tracepoint. Tests
+// gate on this, the kernel's own word, where a tracepoint changed between kernels.
+int tracepoint_arguments(const std::string& tracepoint);
+
 // ---- commands -----------------------------------------------------------------------------------
 
 struct CommandResult {

@@ -360,9 +360,9 @@ TEST(TimeWaitEntries, CountOnlyClosesTheKernelHandedToATimeWaitSocket) {
   // An abortive close after a half-close: FIN_WAIT2 -> CLOSE, but the kernel made no TIME_WAIT socket.
   agg.on_event(state_change(kClient, TS_FIN_WAIT2, TS_CLOSE).at_ns(10));
   // An orphaned FIN_WAIT2 handed to a timewait socket that still waits for the peer's FIN.
-  agg.on_event(state_change(kClient, TS_FIN_WAIT2, TS_CLOSE).at_ns(20).flags(TS_F_FIN_WAIT2_TW));
+  agg.on_event(state_change(kClient, TS_FIN_WAIT2, TS_CLOSE).at_ns(20).flags(TS_F_TIME_WAIT | TS_F_FIN_WAIT2_TW));
   agg.on_event(state_change(kClient, TS_CLOSING, TS_CLOSE).at_ns(30).flags(TS_F_TIME_WAIT));
-  EXPECT_EQ(agg.totals().time_wait_entered, 1u);
+  EXPECT_EQ(agg.totals().time_wait_entered, 2u);
   EXPECT_EQ(agg.totals().fin_wait2_handed_over, 1u);
   EXPECT_EQ(agg.totals().transitions[TS_FIN_WAIT2][TS_CLOSE], 2u);
 }

@@ -72,8 +72,7 @@ std::string format_trace_line(const ts_event& e, const Clock& clock, std::span<c
       owner ? std::to_string(e.tgid) : "-", owner ? comm_of(e) : "?",
       format_endpoint(IpAddress::from_raw(e.family, e.saddr), e.sport),
       format_endpoint(IpAddress::from_raw(e.family, e.daddr), e.dport), transition_of(e), ms);
-  if (e.flags & TS_F_TIME_WAIT) line += " time-wait";
-  if (e.flags & TS_F_FIN_WAIT2_TW) line += " fin-wait-2";
+  if (e.flags & TS_F_TIME_WAIT) line += (e.flags & TS_F_FIN_WAIT2_TW) ? " time-wait:fin-wait-2" : " time-wait";
   if (e.flags & TS_F_RESET) line += " reset";
   if (e.flags & TS_F_NO_SOCKET) line += " no-socket";
   if (e.kind == TS_EV_RETRANSMIT) line += fmt::format(" segs={}", e.segs ? e.segs : 1);

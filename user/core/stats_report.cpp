@@ -108,7 +108,7 @@ std::string stats_text(const Aggregator& agg, double wall_time_s) {
                      tw.count, c.time_wait_entered, agg.per_second(&ts_counters::time_wait_entered),
                      tw.remaining_seconds.min, tw.remaining_seconds.p50, tw.remaining_seconds.max);
   if (c.fin_wait2_handed_over)
-    out += fmt::format("fin_wait2   {} orphaned connections kept by the kernel until the peer's FIN or a timeout\n",
+    out += fmt::format("            of them {} began as orphaned FIN_WAIT2 (waiting for the peer's FIN)\n",
                        c.fin_wait2_handed_over);
   for (const auto& l : census.listeners)
     out += fmt::format("listen      {:<30} syn queue {}  accept queue {}/{}\n", endpoint(l), l.syn_queue, l.accept_queue,

@@ -97,10 +97,12 @@ void write_retransmits(ExpositionWriter& w, const ScrapeInput& in) {
 
 void write_time_wait(ExpositionWriter& w, const ScrapeInput& in) {
   w.counter("tcpsight_time_wait_entered",
-            "Closes that handed the connection to a TIME_WAIT socket (the kernel made one: no abort, reset or overflow).");
+            "Closes that handed the connection to a timewait socket, as the kernel made them (what /proc/net/sockstat "
+            "tw rises by; no abort, reset or overflow).");
   w.sample({}, in.counters.time_wait_entered);
   w.counter("tcpsight_fin_wait2_orphans",
-            "Orphaned FIN_WAIT2 connections the kernel handed to a timewait socket that waits for the peer's FIN.");
+            "Of tcpsight_time_wait_entered_total: orphaned FIN_WAIT2 connections whose timewait socket began by waiting "
+            "for the peer's FIN.");
   w.sample({}, in.counters.fin_wait2_handed_over);
 
   const TimeWaitLifetimes& tw = in.sockets.time_wait;
