@@ -42,7 +42,6 @@ TEST(CoreStats, HalfOpenConnectionsMatchSsAndSynAckRetransmitsMatchTheKernel) {
   const KernelCounters before = server_ns.kernel_counters();
 
   std::vector<Fd> clients;
-  const auto opened_at = std::chrono::steady_clock::now();
   run_in_netns(client_ns.name(), [&] {
     for (size_t i = 0; i < kHalfOpen; ++i) clients.push_back(tcp_connect(kServerAddr, port, /*nonblocking=*/true));
   });
@@ -70,27 +69,40 @@ TEST(CoreStats, HalfOpenConnectionsMatchSsAndSynAckRetransmitsMatchTheKernel) {
       << "syn_queue " << syn_queue << " vs ss syn-recv " << ss_before;
   EXPECT_EQ(queues->at("accept_queue").get<uint64_t>(), 0u) << "no handshake completed";
 
-  // SYN-ACKs are retransmitted 1 s and 3 s after the SYN, then not before 7 s: stop in that quiet gap,
-  // after a report that follows the second round, so both windows hold the same retransmissions.
-  std::this_thread::sleep_until(opened_at + 3500ms);
-  const size_t seen = stats.lines(Child::Stream::out).size();
-  ASSERT_TRUE(stats.wait_for_lines(Child::Stream::out, seen + 1, 5s)) << stats.err();
-  const KernelCounters after = server_ns.kernel_counters();
+  // SYN-ACKs are retransmitted in rounds (1 s, 3 s, 7 s ... after the SYN). Compare in a quiet moment
+  // between two rounds, however slow the machine: a report computed after one reading of the kernel's
+  // counter and printed before a second, equal one. The second line after the first reading is such a
+  // report (stats reads its counters, then prints, in turn).
+  const auto synretrans = [&] { return server_ns.kernel_counters().at("TcpExt.TCPSynRetrans"); };
+  int64_t kernel_now = 0;
+  size_t report_line = 0;
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    const int64_t k1 = synretrans();
+    const size_t seen = stats.lines(Child::Stream::out).size();
+    ASSERT_TRUE(stats.wait_for_lines(Child::Stream::out, seen + 2, 10s)) << stats.err();
+    const int64_t k2 = synretrans();
+    if (k1 == k2 && k1 - before.at("TcpExt.TCPSynRetrans") >= static_cast<int64_t>(kHalfOpen)) {
+      kernel_now = k2, report_line = seen + 1;
+      break;
+    }
+  }
+  ASSERT_GT(report_line, 0u) << "no quiet moment between SYN-ACK retransmit rounds in 60 s";
   SCOPED_TRACE(recursion_note(stats.pid()));
   stats.signal(SIGTERM);
   ASSERT_EQ(stats.wait(10s), 0) << stats.err();
 
   const auto reports = json_lines(stats.out());
-  ASSERT_GE(reports.size(), 2u);
+  ASSERT_GT(reports.size(), report_line);
   const auto first = reports.front().at("synack_retransmits").get<uint64_t>();
-  const auto last = reports.back().at("synack_retransmits").get<uint64_t>();
-  const int64_t kernel = after.at("TcpExt.TCPSynRetrans") - before.at("TcpExt.TCPSynRetrans");
+  const auto last = reports.at(report_line).at("synack_retransmits").get<uint64_t>();
+  const int64_t kernel = kernel_now - before.at("TcpExt.TCPSynRetrans");
   report_figure("synack_retransmits", static_cast<double>(last));
   report_figure("TcpExt.TCPSynRetrans delta", static_cast<double>(kernel));
   EXPECT_GT(last, first) << "synack_retransmits should grow";
   EXPECT_GE(last, kHalfOpen) << "each half-open connection had its SYN-ACK retransmitted at least once";
   EXPECT_EQ(static_cast<int64_t>(last), kernel) << "TcpExt.TCPSynRetrans delta in the server namespace";
-  EXPECT_EQ(transition_count(reports.back(), "LISTEN", "SYN_RECV"), 0u) << "request sockets make no state event";
+  EXPECT_EQ(transition_count(reports.at(report_line), "LISTEN", "SYN_RECV"), 0u) << "request sockets make no state event";
 
   for (Fd& c : clients) close_with_reset(c);
 }
