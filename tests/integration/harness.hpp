@@ -282,6 +282,11 @@ nlohmann::json stats_once(const Netns& ns);
 // property (in --gtest_output=xml).
 void report_figure(const std::string& name, double value);
 
+// How many times slower this machine computes than the one CPU budgets were set on (a 2-core
+// Debian 12 VM, 2026-11, where the reference loop takes 25.5 ms of CPU); at least 1. Under QEMU's
+// emulation (the kernel matrix) it is 10 or more. A budget "1% of a core" means 1% times this.
+double cpu_slowdown();
+
 // |a - b| <= tolerance * max(a, b), e.g. within_fraction(x, y, 0.01) for "within 1%".
 bool within_fraction(double a, double b, double tolerance);
 

@@ -95,7 +95,7 @@ std::pair<std::string, std::string> target_health(const Netns& ns) {
 TEST(ServePrometheus, ARealPrometheusScrapesItDuringChurnAndSeesTimeWaitAndTransitionRates) {
   TS_REQUIRE_ROOT_OR_SKIP();
   TS_REQUIRE_TOOL_OR_SKIP(prometheus, "prometheus");
-  const auto deadline = Clock::now() + 55s;
+  const auto deadline = Clock::now() + 120s;  // Prometheus starts slowly under emulation
   Netns ns("serve-prometheus");
   ServeUnderTest serve(ns);
   ASSERT_TRUE(serve.ready()) << serve.child().err();
@@ -124,6 +124,16 @@ TEST(ServePrometheus, ARealPrometheusScrapesItDuringChurnAndSeesTimeWaitAndTrans
       std::this_thread::sleep_for(100ms);
     }
   });
+  // Stops the churn on every way out of the test: an ASSERT returning early must not leave the thread
+  // joinable (std::terminate would end the whole test binary).
+  struct StopChurn {
+    std::atomic<bool>& stop;
+    std::thread& thread;
+    ~StopChurn() {
+      stop = true;
+      if (thread.joinable()) thread.join();
+    }
+  } stop_churn_on_exit{stop_churn, churn};
 
   std::optional<double> time_wait, transition_rate, up;
   std::pair<std::string, std::string> health;

@@ -287,9 +287,12 @@ TEST(TopView, IdleCostsAtMostOnePercentOfACore) {
   std::this_thread::sleep_for(std::chrono::duration<double>(kWindow));
   const double used = cpu_seconds() - before;
   RecordProperty("idle_cpu_fraction", std::to_string(used / kWindow));
+  // 1% of a core of the machine the budget was set on; as much more as this machine is slower.
+  const double budget = 0.01 * cpu_slowdown();
   std::cout << "tcpsight top, idle, 1 s refresh: " << used << " s of CPU in " << kWindow << " s ("
-            << 100 * used / kWindow << "% of a core)\n";
-  EXPECT_LE(used / kWindow, 0.01) << used << " s of CPU in " << kWindow << " s";
+            << 100 * used / kWindow << "% of a core; budget " << 100 * budget << "%, this machine computes "
+            << cpu_slowdown() << "x slower than the reference)\n";
+  EXPECT_LE(used / kWindow, budget) << used << " s of CPU in " << kWindow << " s";
   EXPECT_NE(top.screen().find("STATES"), std::string::npos) << "still running";
 }
 
