@@ -25,7 +25,7 @@ constexpr size_t kListenerCap = 100;
 
 ScrapeInput input_of(const std::vector<ts_sock_record>& records, const ts_counters& counters = {},
                      KernelCounters kernel = {}, size_t listener_cap = kListenerCap) {
-  ScrapeInput in = assemble_scrape(counters, records, std::move(kernel), {28232, 262144}, listener_cap);
+  ScrapeInput in = assemble_scrape(counters, records, std::move(kernel), {PortRange{32768, 60999}, 262144}, listener_cap);
   in.build = {"0.1.0", "6.18.0-test"};
   return in;
 }

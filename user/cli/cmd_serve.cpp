@@ -19,11 +19,11 @@
 #include "kernel/netns.hpp"
 #include "kernel/prerequisites.hpp"
 #include "kernel/paced_snapshots.hpp"
+#include "kernel/sysctls.hpp"
 #include "kernel/tracer.hpp"
 #include "serve/listen_address.hpp"
 #include "serve/metrics_server.hpp"
 #include "serve/scrape_cache.hpp"
-#include "serve/system_limits.hpp"
 
 namespace tcpsight {
 

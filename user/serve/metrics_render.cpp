@@ -106,10 +106,10 @@ void write_time_wait(ExpositionWriter& w, const ScrapeInput& in) {
             "net.ipv4.tcp_max_tw_buckets: TIME_WAIT sockets the kernel keeps at most before it closes new ones at once.");
     w.sample({}, *in.limits.max_time_wait);
   }
-  if (in.limits.ephemeral_ports) {
+  if (in.limits.port_range) {
     w.gauge("tcpsight_ephemeral_ports",
             "Ports in net.ipv4.ip_local_port_range: what connect() can use toward one remote address and port.");
-    w.sample({}, *in.limits.ephemeral_ports);
+    w.sample({}, in.limits.port_range->size());
   }
 }
 

@@ -6,9 +6,9 @@
 #include <string>
 
 #include "core/netstat_parse.hpp"
+#include "core/system_limits.hpp"
 #include "serve/listener_series.hpp"
 #include "serve/socket_tally.hpp"
-#include "serve/system_limits.hpp"
 #include "tcpsight/abi.h"
 
 namespace tcpsight {
