@@ -118,9 +118,7 @@ void write_listeners(ExpositionWriter& w, const ScrapeInput& in) {
   w.gauge("tcpsight_listeners", "Listening sockets.");
   w.sample({}, ls.listening_sockets);
 
-  std::vector<const ListenerSeriesEntry*> series;
-  for (const auto& e : ls.kept) series.push_back(&e);
-  if (ls.other) series.push_back(&*ls.other);
+  const std::vector<const ListenerSeriesEntry*> series = ls.all();
   const auto per_listener = [&](std::string_view name, std::string_view help, uint64_t ListenerSeriesEntry::*field) {
     w.gauge(name, help);
     for (const ListenerSeriesEntry* e : series) w.sample({{"local", e->local}}, e->*field);
