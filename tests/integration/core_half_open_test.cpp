@@ -13,17 +13,6 @@ constexpr size_t kHalfOpen = 500;
 constexpr const char* kClientAddr = "10.200.1.1";
 constexpr const char* kServerAddr = "10.200.1.2";
 
-// Waits until `ss` lists at least n sockets in the state (or the timeout passes); returns the last count.
-size_t wait_for_ss_count(const Netns& ns, const std::string& state, size_t n, Seconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  size_t count = ns.ss_count(state);
-  while (count < n && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(100ms);
-    count = ns.ss_count(state);
-  }
-  return count;
-}
-
 const nlohmann::json* find_listener(const nlohmann::json& report, const std::string& local) {
   for (const auto& l : report.at("listeners"))
     if (l.value("local", "") == local) return &l;
@@ -45,7 +34,7 @@ TEST(CoreStats, HalfOpenConnectionsMatchSsAndSynAckRetransmitsMatchTheKernel) {
   run_in_netns(client_ns.name(), [&] {
     for (size_t i = 0; i < kHalfOpen; ++i) clients.push_back(tcp_connect(kServerAddr, port, /*nonblocking=*/true));
   });
-  const size_t ss_ready = wait_for_ss_count(server_ns, "syn-recv", kHalfOpen, 10s);
+  const size_t ss_ready = server_ns.wait_for_ss_count("syn-recv", kHalfOpen, 10s);
   ASSERT_GE(ss_ready, kHalfOpen) << "the kernel did not keep the half-open connections";
 
   // The census, between two `ss` counts.

@@ -1,10 +1,12 @@
 // `trace --json` shows every state change of a connection, on both of its sockets, in order, with
-// the right endpoints and the connecting process; `--port` limits the output to that port.
+// the right endpoints and the connecting process; `--port` limits the output to that port, and
+// `--state time-wait` to the closes that hand a connection to a TIME_WAIT socket.
 #include <unistd.h>
 
 #include <algorithm>
 #include <csignal>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -134,6 +136,34 @@ TEST(CoreTrace, PortFilterShowsOnlyThatPort) {
   const std::string server = "127.0.0.1:" + std::to_string(kWatched);
   EXPECT_EQ(socket_events(events, client, server).size(), 5u);
   EXPECT_EQ(socket_events(events, server, client).size(), 5u);
+}
+
+TEST(CoreTrace, StateTimeWaitShowsEachHandOverToATimeWaitSocket) {
+  TS_REQUIRE_ROOT_OR_SKIP();
+  Netns ns("trace-tw");
+  ns.set_sysctl("net.ipv4.tcp_tw_reuse", "0");  // no connect() may take over a TIME_WAIT socket's port
+  constexpr size_t kConnections = 25;
+  ConnectionRun run;
+  const auto events = trace_around(ns, {"--state", "time-wait"}, [&] {
+    run = make_connections(ns.name(), "127.0.0.1", kConnections, CloseMode::client_first);
+  }, kConnections);
+  ASSERT_EQ(run.client_ports.size(), kConnections);
+  EXPECT_EQ(ns.wait_for_ss_count("time-wait", kConnections, 10s), kConnections) << "the kernel's TIME_WAIT sockets";
+
+  // Exactly one event per connection (none of the other nine state changes), on the client's socket.
+  const std::string server = endpoint("127.0.0.1", run.server_port);
+  std::multiset<std::string> clients, shown;
+  for (uint16_t port : run.client_ports) clients.insert(endpoint("127.0.0.1", port));
+  EXPECT_EQ(events.size(), kConnections);
+  for (const auto& e : events) {
+    EXPECT_EQ(e.value("kind", ""), "state") << e.dump();
+    EXPECT_EQ(e.value("new", ""), "CLOSE") << e.dump();
+    EXPECT_TRUE(std::set<std::string>({"FIN_WAIT1", "FIN_WAIT2", "CLOSING"}).count(e.value("old", ""))) << e.dump();
+    EXPECT_TRUE(e.value("time_wait", false)) << "flagged as the hand-over: " << e.dump();
+    EXPECT_EQ(e.value("remote", ""), server) << e.dump();
+    shown.insert(e.value("local", ""));
+  }
+  EXPECT_EQ(shown, clients) << "one event per client port";
 }
 
 TEST(CoreTrace, ResetCloseShowsBothEndsAndTheConnectingProcess) {

@@ -283,6 +283,17 @@ bool Child::wait_for_lines(Stream s, size_t n, Seconds timeout) {
   return static_cast<size_t>(std::count(text.begin(), text.end(), '\n')) >= n;
 }
 
+// ---- waiting ------------------------------------------------------------------------------------
+
+bool wait_until(const std::function<bool()>& condition, Seconds timeout) {
+  const auto deadline = deadline_after(timeout);
+  for (;;) {
+    if (condition()) return true;
+    if (SteadyClock::now() >= deadline) return false;
+    std::this_thread::sleep_for(100ms);
+  }
+}
+
 // ---- commands -----------------------------------------------------------------------------------
 
 CommandResult run_command(const std::vector<std::string>& argv, const SpawnOptions& options, Seconds timeout) {
@@ -381,6 +392,12 @@ size_t Netns::ss_count(const std::string& state_filter, const std::vector<std::s
   for (std::string line; std::getline(in, line);)
     if (line.find_first_not_of(" \t") != std::string::npos) ++n;
   return n;
+}
+
+size_t Netns::wait_for_ss_count(const std::string& state_filter, size_t n, Seconds timeout) const {
+  size_t count = 0;
+  wait_until([&] { return (count = ss_count(state_filter)) >= n; }, timeout);
+  return count;
 }
 
 void connect_veth(const Netns& a, const std::string& cidr_a, const Netns& b, const std::string& cidr_b,

@@ -71,6 +71,11 @@ bool running_in_ci();
 // gate on this, the kernel's own word, where a tracepoint changed between kernels.
 int tracepoint_arguments(const std::string& tracepoint);
 
+// ---- waiting ------------------------------------------------------------------------------------
+
+// Checks `condition` every 100 ms until it holds (true) or `timeout` has passed (false).
+bool wait_until(const std::function<bool()>& condition, Seconds timeout);
+
 // ---- commands -----------------------------------------------------------------------------------
 
 struct CommandResult {
@@ -165,6 +170,8 @@ class Netns {
   KernelCounters kernel_counters() const;
   // Number of sockets `ss -tanH state <filter>` lists here (filter e.g. "time-wait", "syn-recv").
   size_t ss_count(const std::string& state_filter, const std::vector<std::string>& extra = {}) const;
+  // Waits until ss_count(state_filter) is at least n, or the timeout passed; returns the last count.
+  size_t wait_for_ss_count(const std::string& state_filter, size_t n, Seconds timeout) const;
 
  private:
   std::string name_;

@@ -119,8 +119,7 @@ TEST(TopView, HalfOpenListenerShowsItsSynQueueAndTheFloodWarning) {
   }
 
   const size_t expected = kWaves * kPerWave;
-  size_t ss = 0;
-  for (int i = 0; i < 50 && (ss = server_ns.ss_count("syn-recv")) < expected; ++i) std::this_thread::sleep_for(100ms);
+  const size_t ss = server_ns.wait_for_ss_count("syn-recv", expected, 5s);
   ASSERT_GE(ss, expected) << "the kernel did not keep the half-open connections";
   ASSERT_TRUE(
       top.wait_for([&](const std::string& s) { return screen_number(s, queue_pattern) >= expected * 99 / 100; }, 10s))

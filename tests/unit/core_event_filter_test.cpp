@@ -102,6 +102,24 @@ TEST(EventFilter, SynRecvCoversRequestSockets) {
   EXPECT_TRUE(f.matches(state_change(kV4.reversed(), TS_SYN_RECV, TS_ESTABLISHED)));
 }
 
+TEST(EventFilter, TimeWaitMatchesTheHandOverToATimeWaitSocket) {
+  EventFilter f;
+  f.states = {TS_TIME_WAIT};  // --state time-wait
+  EXPECT_TRUE(f.matches(state_change(kV4, TS_FIN_WAIT2, TS_CLOSE).flags(TS_F_TIME_WAIT)));
+  EXPECT_TRUE(f.matches(state_change(kV4, TS_CLOSING, TS_CLOSE).flags(TS_F_TIME_WAIT)));
+  EXPECT_FALSE(f.matches(state_change(kV4, TS_FIN_WAIT2, TS_CLOSE))) << "closed without TIME_WAIT (e.g. a reset)";
+  EXPECT_FALSE(f.matches(state_change(kV4.reversed(), TS_LAST_ACK, TS_CLOSE))) << "the passive close";
+  EXPECT_FALSE(f.matches(state_change(kV4, TS_FIN_WAIT1, TS_FIN_WAIT2)));
+  EXPECT_FALSE(f.matches(flow_event(TS_EV_RETRANSMIT, kV4, TS_FIN_WAIT2).flags(TS_F_TIME_WAIT)))
+      << "only state events hand over";
+  EXPECT_TRUE(f.matches(flow_event(TS_EV_RESET_SENT, kV4, TS_TIME_WAIT))) << "an event in that state still matches";
+
+  f.states = {TS_FIN_WAIT2};  // the hand-over also leaves FIN_WAIT2
+  EXPECT_TRUE(f.matches(state_change(kV4, TS_FIN_WAIT2, TS_CLOSE).flags(TS_F_TIME_WAIT)));
+  f.states = {TS_ESTABLISHED};
+  EXPECT_FALSE(f.matches(state_change(kV4, TS_FIN_WAIT2, TS_CLOSE).flags(TS_F_TIME_WAIT)));
+}
+
 TEST(EventFilter, AllConditionsMustHold) {
   EventFilter f;
   f.ports = {8080};

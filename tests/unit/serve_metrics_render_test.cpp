@@ -8,31 +8,19 @@
 
 #include "core/tcp_state.hpp"
 #include "core_test_input.hpp"
-#include "serve/metrics_render.hpp"
-#include "serve/scrape_input.hpp"
-#include "serve_exposition_parse.hpp"
+#include "serve_render_input.hpp"
 
 namespace tcpsight {
 namespace {
 
 using test::Ends;
+using test::input_of;
+using test::kDefaultPortRange;
 using test::listener_record;
 using test::parse_exposition;
+using test::render_text;
 using test::sock_record;
 using test::time_wait_record;
-
-constexpr size_t kListenerCap = 100;
-
-ScrapeInput input_of(const std::vector<ts_sock_record>& records, const ts_counters& counters = {},
-                     KernelCounters kernel = {}, size_t listener_cap = kListenerCap) {
-  ScrapeInput in = assemble_scrape(counters, records, std::move(kernel), {28232, 262144}, listener_cap);
-  in.build = {"0.1.0", "6.18.0-test"};
-  return in;
-}
-
-test::ParsedExposition render_text(const ScrapeInput& in) {
-  return parse_exposition(render_metrics(in, ExpositionFormat::prometheus_text));
-}
 
 std::vector<ts_sock_record> small_host() {
   return {
@@ -202,7 +190,7 @@ TEST(MetricsRender, ListenersBeyondTheCapAreSummedIntoOtherAndCounted) {
   std::vector<ts_sock_record> records;
   for (uint16_t port = 1000; port < 1010; ++port) records.push_back(listener_record("10.0.0.1", port, 0, 0, 128));
   records.push_back(listener_record("10.0.0.1", 2000, 50, 3, 128));  // the busiest: always labelled
-  ScrapeInput in = input_of(records, {}, {}, 3);
+  ScrapeInput in = input_of(records, {}, {}, {.listeners = 3});
   in.listener_series_dropped_total = 8;  // what the cache adds up over gatherings
   const auto e = render_text(in);
   EXPECT_EQ(e.count("tcpsight_listen_syn_queue"), 4u) << "3 endpoints and local=\"other\"";
@@ -227,21 +215,29 @@ TEST(MetricsRender, ReusePortListenersOnOneEndpointAreOneSeries) {
   EXPECT_EQ(e.value("tcpsight_listeners"), "2");
 }
 
-TEST(MetricsRender, SeriesDoNotGrowWithConnectionsOnlyWithListenersUpToTheCap) {
-  const size_t baseline = render_text(input_of(small_host())).samples.size();
+TEST(MetricsRender, SeriesDoNotGrowWithConnectionsOnlyWithEndpointsUpToTheirCaps) {
+  const ScrapeInput small = input_of(small_host());
+  ASSERT_EQ(small.destinations.kept.size(), 1u) << "10.0.0.2:80 holds two ports";
+  const size_t baseline = render_text(small).samples.size();
   std::vector<ts_sock_record> many = small_host();
   for (uint32_t i = 0; i < 20'000; ++i) {
     const std::string remote = "10.1." + std::to_string(i / 250) + "." + std::to_string(i % 250);
     const auto port = static_cast<uint16_t>(1024 + i % 60000);
     many.push_back(sock_record(i % 2 ? TS_ESTABLISHED : TS_FIN_WAIT2, {"10.0.0.1", 443, remote, port}));
-    many.push_back(time_wait_record({"10.0.0.1", port, remote, 80}, static_cast<int32_t>(i % 60'000)));
+    const auto client_port = static_cast<uint16_t>(kDefaultPortRange.low + i % 28'000);  // a port of the range
+    many.push_back(time_wait_record({"10.0.0.1", client_port, remote, 80}, static_cast<int32_t>(i % 60'000)));
   }
-  const auto e = render_text(input_of(many));
-  EXPECT_EQ(e.samples.size(), baseline);
+  const ScrapeInput big = input_of(many);
+  const size_t cap = SeriesCaps{}.destinations;
+  ASSERT_EQ(big.destinations.kept.size(), cap);
+  ASSERT_TRUE(big.destinations.other);
+  const auto e = render_text(big);
+  EXPECT_EQ(e.samples.size(), baseline + cap) << "the destinations' series: the cap and remote=\"other\"";
   std::set<std::string> label_names;
   for (const auto& s : e.samples)
     for (const auto& [name, value] : s.labels) label_names.insert(name);
-  EXPECT_EQ(label_names, (std::set<std::string>{"direction", "from", "kernel", "le", "local", "state", "to", "version"}));
+  EXPECT_EQ(label_names,
+            (std::set<std::string>{"direction", "from", "kernel", "le", "local", "remote", "state", "to", "version"}));
 }
 
 TEST(MetricsRender, KernelCountersBecomeNetstatCountersAndAbsentOnesAreLeftOut) {
@@ -268,7 +264,7 @@ TEST(MetricsRender, BuildInfoLimitsAndSelfMetrics) {
   in.gathers_total = 42;
   const auto e = render_text(in);
   EXPECT_EQ(e.value("tcpsight_build_info", {{"version", "0.1.0"}, {"kernel", "6.18.0-test"}}), "1");
-  EXPECT_EQ(e.value("tcpsight_ephemeral_ports"), "28232");
+  EXPECT_EQ(e.value("tcpsight_ephemeral_ports_range"), "28232");
   EXPECT_EQ(e.value("tcpsight_time_wait_limit"), "262144");
   EXPECT_EQ(e.value("tcpsight_gather_duration_seconds"), "0.0125");
   EXPECT_EQ(e.value("tcpsight_gathers_total"), "42");

@@ -1,10 +1,8 @@
-// What `tcpsight serve` reads from users and scrapers: --listen, the Accept header, and the
-// sysctl that bounds TIME_WAIT (the port range is parsed by core/ephemeral_ports).
+// What `tcpsight serve` reads from users and scrapers: --listen and the Accept header.
 #include <gtest/gtest.h>
 
 #include "serve/content_negotiation.hpp"
 #include "serve/listen_address.hpp"
-#include "serve/system_limits.hpp"
 
 namespace tcpsight {
 namespace {
@@ -51,12 +49,6 @@ TEST(ContentNegotiation, EverythingElseGetsTheTextFormat) {
   EXPECT_EQ(choose_format("application/openmetrics-text;q=0"), ExpositionFormat::prometheus_text) << "q=0: not acceptable";
   EXPECT_EQ(choose_format("application/openmetrics-text;q=banana"), ExpositionFormat::prometheus_text);
   EXPECT_EQ(choose_format("application/json"), ExpositionFormat::prometheus_text);
-}
-
-TEST(SystemLimits, SysctlNumbers) {
-  EXPECT_EQ(parse_sysctl_number("262144\n"), 262144u);
-  EXPECT_FALSE(parse_sysctl_number("x\n"));
-  EXPECT_FALSE(parse_sysctl_number(""));
 }
 
 }  // namespace

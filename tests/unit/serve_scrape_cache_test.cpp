@@ -42,12 +42,23 @@ TEST(ScrapeCache, ScrapesWithinMaxAgeShareOneGathering) {
   EXPECT_EQ(third->gathers_total, 2u);
 }
 
-TEST(ScrapeCache, ListenerSeriesDroppedAddUpOverGatherings) {
+TEST(ScrapeCache, SeriesDroppedAddUpOverGatherings) {
   FakeClock clock;
-  ScrapeCache cache([] { ScrapeInput in; in.listeners.dropped = 3; return in; }, 0.25, clock.fn());
-  EXPECT_EQ(cache.get()->listener_series_dropped_total, 3u);
+  ScrapeCache cache(
+      [] {
+        ScrapeInput in;
+        in.listeners.dropped = 3;
+        in.destinations.dropped = 5;
+        return in;
+      },
+      0.25, clock.fn());
+  const auto first = cache.get();
+  EXPECT_EQ(first->listener_series_dropped_total, 3u);
+  EXPECT_EQ(first->destination_series_dropped_total, 5u);
   clock.now += 1;
-  EXPECT_EQ(cache.get()->listener_series_dropped_total, 6u);
+  const auto second = cache.get();
+  EXPECT_EQ(second->listener_series_dropped_total, 6u);
+  EXPECT_EQ(second->destination_series_dropped_total, 10u);
 }
 
 TEST(ScrapeCache, AFailedGatheringReachesTheCallerAndHealthUntilOneSucceeds) {

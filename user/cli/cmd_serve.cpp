@@ -19,11 +19,11 @@
 #include "kernel/netns.hpp"
 #include "kernel/prerequisites.hpp"
 #include "kernel/paced_snapshots.hpp"
+#include "kernel/sysctls.hpp"
 #include "kernel/tracer.hpp"
 #include "serve/listen_address.hpp"
 #include "serve/metrics_server.hpp"
 #include "serve/scrape_cache.hpp"
-#include "serve/system_limits.hpp"
 
 namespace tcpsight {
 
@@ -35,7 +35,7 @@ constexpr double kGatherMaxAgeSeconds = 0.25;
 
 struct ServeOptions {
   std::string listen = "127.0.0.1:9977";
-  size_t max_listeners = 100;
+  SeriesCaps caps;
   double snapshot_share = kSnapshotCpuShare;
   bool no_histograms = false;
 };
@@ -56,8 +56,8 @@ int run_serve(const ServeOptions& options) {
       [&] {
         const ts_counters counters = tracer->read_counters();
         const std::vector<ts_sock_record>& sockets = snapshots->records();
-        ScrapeInput input = assemble_scrape(counters, sockets, read_kernel_counters(), read_system_limits(),
-                                            options.max_listeners);
+        ScrapeInput input =
+            assemble_scrape(counters, sockets, read_kernel_counters(), read_system_limits(), options.caps);
         input.build = build;
         input.histograms = !options.no_histograms;
         input.snapshot_age_seconds = snapshots->age();
@@ -105,8 +105,13 @@ Command add_serve_command(CLI::App& parent) {
   cmd->add_option("--listen", o->listen, "address and port to serve on (default 127.0.0.1:9977)")
       ->type_name("ADDR:PORT")
       ->check(listen_address);
-  cmd->add_option("--max-listeners", o->max_listeners,
+  cmd->add_option("--max-listeners", o->caps.listeners,
                   "listening endpoints labelled one by one; the rest are summed as local=\"other\" (default 100)")
+      ->type_name("N")
+      ->check(CLI::Range(size_t{1}, size_t{100000}).description(""));
+  cmd->add_option("--max-destinations", o->caps.destinations,
+                  "remote endpoints whose ephemeral port use is labelled one by one, those holding the most ports; "
+                  "the rest are summed as remote=\"other\" (default 20)")
       ->type_name("N")
       ->check(CLI::Range(size_t{1}, size_t{100000}).description(""));
   add_snapshot_cpu_option(cmd, o->snapshot_share);
@@ -115,7 +120,8 @@ Command add_serve_command(CLI::App& parent) {
                 "storage they need: the cheapest way to serve on a host with heavy connection churn");
   cmd->footer(
       "Examples:\n  tcpsight serve\n  tcpsight serve --listen [::1]:9977\n"
-      "  curl -s http://127.0.0.1:9977/metrics | grep tcpsight_sockets");
+      "  curl -s http://127.0.0.1:9977/metrics | grep tcpsight_sockets\n"
+      "  tcpsight serve --max-destinations 50");
   return {cmd, [o] { return run_serve(*o); }};
 }
 

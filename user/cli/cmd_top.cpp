@@ -15,6 +15,7 @@
 #include "kernel/netns.hpp"
 #include "kernel/prerequisites.hpp"
 #include "kernel/paced_snapshots.hpp"
+#include "kernel/sysctls.hpp"
 #include "kernel/tracer.hpp"
 #include "top/curses_terminal.hpp"
 #include "top/layout.hpp"

@@ -88,10 +88,13 @@ Command add_trace_command(CLI::App& parent) {
   cmd->add_option("--addr", o->addr, "only events with this local or remote address")
       ->check([](const std::string& s) { return parse_address(s) ? std::string() : "not an IP address: " + s; });
   cmd->add_option("--pid", o->pid, "only sockets owned by this process (the connect or listen caller)");
-  cmd->add_option("--state", o->states, "only events entering or leaving this state, e.g. SYN_SENT, time-wait")
+  cmd->add_option("--state", o->states,
+                  "only events entering or leaving this state, e.g. SYN_SENT, time-wait (repeatable; TIME_WAIT: "
+                  "the closes that hand the connection to a TIME_WAIT socket, as no event enters it)")
       ->check([](const std::string& s) { return parse_state(s) ? std::string() : "unknown TCP state: " + s; });
   cmd->footer(
       "Examples:\n  tcpsight trace --port 443\n  tcpsight trace --state SYN_SENT --json --duration 10\n"
+      "  tcpsight trace --state time-wait   (active closes that leave a TIME_WAIT socket)\n"
       "PID and COMM are the socket's owner (the process that called connect or listen, inherited by\n"
       "accepted sockets); '-' when unknown, e.g. for sockets opened before tracing began.");
   return {cmd, [o] { return run_trace(*o); }};

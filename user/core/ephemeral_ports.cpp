@@ -37,8 +37,8 @@ std::optional<PortRange> parse_port_range(std::string_view text) {
   return PortRange{*low, *high};
 }
 
-std::vector<DestinationPorts> ephemeral_ports_by_destination(std::span<const ts_sock_record> records, PortRange range,
-                                                             size_t top) {
+std::vector<DestinationPorts> ephemeral_ports_by_destination(std::span<const ts_sock_record> records,
+                                                             PortRange range) {
   std::unordered_set<uint16_t> listening;
   for (const ts_sock_record& r : records)
     if (r.state == TS_LISTEN) listening.insert(r.sport);
@@ -63,14 +63,11 @@ std::vector<DestinationPorts> ephemeral_ports_by_destination(std::span<const ts_
     out.push_back(d);
     i = j;
   }
-  const size_t keep = std::min(top, out.size());
-  std::partial_sort(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(keep), out.end(),
-                    [](const DestinationPorts& a, const DestinationPorts& b) {
-                      if (a.ports_in_use != b.ports_in_use) return a.ports_in_use > b.ports_in_use;
-                      if (a.time_wait != b.time_wait) return a.time_wait > b.time_wait;
-                      return std::tie(a.addr, a.port) < std::tie(b.addr, b.port);
-                    });
-  out.resize(keep);
+  std::sort(out.begin(), out.end(), [](const DestinationPorts& a, const DestinationPorts& b) {
+    if (a.ports_in_use != b.ports_in_use) return a.ports_in_use > b.ports_in_use;
+    if (a.time_wait != b.time_wait) return a.time_wait > b.time_wait;
+    return std::tie(a.addr, a.port) < std::tie(b.addr, b.port);
+  });
   return out;
 }
 

@@ -31,10 +31,12 @@ struct DestinationPorts {
   double share = 0;           // ports_in_use / range size
 };
 
-// Destinations by local ephemeral ports in use, largest first (ties: more TIME_WAIT, then address).
-// Counted: sockets whose local port lies in the range and is not a listening port of the snapshot
-// (the server side of a connection keeps its listener's port); listeners and request sockets are not.
-std::vector<DestinationPorts> ephemeral_ports_by_destination(std::span<const ts_sock_record> records, PortRange range,
-                                                             size_t top);
+// Every destination that client-side sockets hold ports of the range toward, largest first (most
+// ports, then most TIME_WAIT, then address and port). A client-side socket is one whose local port
+// lies in the range and is not a listening port of the snapshot (the server side of a connection
+// keeps its listener's port); listeners and request sockets are not. The one rule for `top` and
+// `serve`. Memory: one small entry per client-side socket while it counts.
+std::vector<DestinationPorts> ephemeral_ports_by_destination(std::span<const ts_sock_record> records,
+                                                             PortRange range);
 
 }  // namespace tcpsight

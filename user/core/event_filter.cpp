@@ -16,8 +16,11 @@ bool EventFilter::matches(const ts_event& e) const {
   if (pid && (!(e.flags & TS_F_OWNER_KNOWN) || e.tgid != *pid)) return false;
   if (!states.empty()) {
     const int o = reported_state(e.old_state), n = reported_state(e.new_state);
-    const bool hit = std::any_of(states.begin(), states.end(),
-                                 [&](int s) { return reported_state(s) == o || reported_state(s) == n; });
+    // No event enters TIME_WAIT: the hand-over to a TIME_WAIT socket stands for it.
+    const bool hands_over = e.kind == TS_EV_STATE && (e.flags & TS_F_TIME_WAIT);
+    const bool hit = std::any_of(states.begin(), states.end(), [&](int s) {
+      return reported_state(s) == o || reported_state(s) == n || (s == TS_TIME_WAIT && hands_over);
+    });
     if (!hit) return false;
   }
   return true;

@@ -14,7 +14,9 @@ struct EventFilter {
   std::vector<uint16_t> ports;  // either end's port; empty: any
   std::optional<IpAddress> addr;  // either end's address
   std::optional<uint32_t> pid;    // the owner's pid; events whose owner is unknown never match
-  std::vector<int> states;        // old or new state (request sockets as SYN_RECV); empty: any
+  // Old or new state (request sockets as SYN_RECV); TIME_WAIT: the state events flagged
+  // TS_F_TIME_WAIT (the ->CLOSE that hands the connection to a TIME_WAIT socket). Empty: any.
+  std::vector<int> states;
 
   bool matches(const ts_event& e) const;
 };

@@ -1,18 +1,12 @@
 #include "kernel/kernel_counters.hpp"
 
-#include <fstream>
-#include <sstream>
+#include "kernel/proc_file.hpp"
 
 namespace tcpsight {
 
 KernelCounters read_kernel_counters() {
   KernelCounters all;
-  for (const char* path : {"/proc/net/snmp", "/proc/net/netstat"}) {
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    all.merge(parse_snmp_tables(text.str()));
-  }
+  for (const char* path : {"/proc/net/snmp", "/proc/net/netstat"}) all.merge(parse_snmp_tables(read_proc_file(path)));
   return all;
 }
 

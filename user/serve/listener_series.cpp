@@ -28,30 +28,27 @@ ListenerSeries select_listener_series(std::span<const ListenerQueue> listeners, 
   for (const ListenerQueue& l : listeners)
     add_into(by_endpoint[{l.port, l.addr}], {"", l.syn_queue, l.accept_queue, l.max_backlog, 1});
 
-  std::vector<Merged> merged;
-  merged.reserve(by_endpoint.size());
+  std::vector<Merged> ranked;
+  ranked.reserve(by_endpoint.size());
   for (auto& [key, entry] : by_endpoint) {
     entry.local = format_endpoint(key.second, key.first);
-    merged.push_back({key.second, key.first, std::move(entry)});
+    ranked.push_back({key.second, key.first, std::move(entry)});
   }
   // by_endpoint is ordered by port then address; a stable sort by queue length keeps that for ties.
-  std::stable_sort(merged.begin(), merged.end(), [](const Merged& a, const Merged& b) {
+  std::stable_sort(ranked.begin(), ranked.end(), [](const Merged& a, const Merged& b) {
     return a.entry.syn_queue + a.entry.accept_queue > b.entry.syn_queue + b.entry.accept_queue;
   });
 
-  ListenerSeries out;
-  out.listening_sockets = listeners.size();
-  const size_t keep = std::min(cap, merged.size());
-  for (size_t i = keep; i < merged.size(); ++i) {
-    if (!out.other) out.other = ListenerSeriesEntry{ListenerSeries::kOtherLabel};
-    add_into(*out.other, merged[i].entry);
-    ++out.dropped;
-  }
-  merged.resize(keep);
-  std::sort(merged.begin(), merged.end(), [](const Merged& a, const Merged& b) {
+  auto bounded = bound_series(std::move(ranked), cap, Merged{{}, 0, {kOtherSeriesLabel}},
+                              [](Merged& into, const Merged& from) { add_into(into.entry, from.entry); });
+  std::sort(bounded.kept.begin(), bounded.kept.end(), [](const Merged& a, const Merged& b) {
     return a.port != b.port ? a.port < b.port : a.addr < b.addr;
   });
-  for (Merged& m : merged) out.kept.push_back(std::move(m.entry));
+  ListenerSeries out;
+  out.listening_sockets = listeners.size();
+  for (Merged& m : bounded.kept) out.kept.push_back(std::move(m.entry));
+  if (bounded.other) out.other = std::move(bounded.other->entry);
+  out.dropped = bounded.dropped;
   return out;
 }
 

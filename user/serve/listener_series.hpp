@@ -3,12 +3,11 @@
 #pragma once
 
 #include <cstdint>
-#include <optional>
 #include <span>
 #include <string>
-#include <vector>
 
 #include "core/socket_census.hpp"
+#include "serve/bounded_series.hpp"
 
 namespace tcpsight {
 
@@ -20,13 +19,9 @@ struct ListenerSeriesEntry {
   uint64_t sockets = 0;  // listening sockets merged into this series
 };
 
-struct ListenerSeries {
-  std::vector<ListenerSeriesEntry> kept;     // sorted by port, then address
-  std::optional<ListenerSeriesEntry> other;  // the endpoints the cap left out, summed
-  uint64_t dropped = 0;                      // endpoints folded into `other`
+// kept: sorted by port, then address.
+struct ListenerSeries : BoundedSeries<ListenerSeriesEntry> {
   uint64_t listening_sockets = 0;
-
-  static constexpr const char* kOtherLabel = "other";
 };
 
 // Keeps the `cap` endpoints with the fullest queues (ties: lower port, then address).

@@ -116,11 +116,24 @@ void write_time_wait(ExpositionWriter& w, const ScrapeInput& in) {
             "net.ipv4.tcp_max_tw_buckets: TIME_WAIT sockets the kernel keeps at most before it closes new ones at once.");
     w.sample({}, *in.limits.max_time_wait);
   }
-  if (in.limits.ephemeral_ports) {
-    w.gauge("tcpsight_ephemeral_ports",
-            "Ports in net.ipv4.ip_local_port_range: what connect() can use toward one remote address and port.");
-    w.sample({}, *in.limits.ephemeral_ports);
+}
+
+void write_ephemeral_ports(ExpositionWriter& w, const ScrapeInput& in) {
+  if (in.limits.port_range) {
+    w.gauge("tcpsight_ephemeral_ports_range",
+            "Ports in net.ipv4.ip_local_port_range of this network namespace: how many connections to one "
+            "remote address and port connect() can have at once from one local address.");
+    w.sample({}, in.limits.port_range->size());
+    w.gauge("tcpsight_ephemeral_ports_used",
+            "Local ports of net.ipv4.ip_local_port_range held toward one remote address and port by client-side "
+            "sockets (any state, TIME_WAIT included; not sockets of a local listener): the destinations holding "
+            "the most, the rest summed as remote=\"other\".");
+    for (const DestinationSeriesEntry* e : in.destinations.all()) w.sample({{"remote", e->remote}}, e->ports_used);
   }
+  w.counter("tcpsight_destination_series_dropped",
+            "Destinations left out of the per-destination series by the label cap (summed into remote=\"other\"), "
+            "added up over gatherings.");
+  w.sample({}, in.destination_series_dropped_total);
 }
 
 void write_listeners(ExpositionWriter& w, const ScrapeInput& in) {
@@ -128,9 +141,7 @@ void write_listeners(ExpositionWriter& w, const ScrapeInput& in) {
   w.gauge("tcpsight_listeners", "Listening sockets.");
   w.sample({}, ls.listening_sockets);
 
-  std::vector<const ListenerSeriesEntry*> series;
-  for (const auto& e : ls.kept) series.push_back(&e);
-  if (ls.other) series.push_back(&*ls.other);
+  const std::vector<const ListenerSeriesEntry*> series = ls.all();
   const auto per_listener = [&](std::string_view name, std::string_view help, uint64_t ListenerSeriesEntry::*field) {
     w.gauge(name, help);
     for (const ListenerSeriesEntry* e : series) w.sample({{"local", e->local}}, e->*field);
@@ -204,6 +215,7 @@ std::string render_metrics(const ScrapeInput& input, ExpositionFormat format) {
   write_transitions(w, input);
   write_retransmits(w, input);
   write_time_wait(w, input);
+  write_ephemeral_ports(w, input);
   write_listeners(w, input);
   write_histograms(w, input);
   write_events(w, input);

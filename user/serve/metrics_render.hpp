@@ -1,6 +1,7 @@
 // The /metrics page: a pure function of one gathered ScrapeInput. Every family has HELP and TYPE,
 // values are in base units (seconds), counters end in `_total`, and labels are bounded: states,
-// transitions, reset directions and capped listener endpoints; never a connection or remote port.
+// transitions, reset directions, capped listener endpoints and capped destinations; never a
+// connection or a client's port.
 #pragma once
 
 #include <string>

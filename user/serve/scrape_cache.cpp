@@ -20,6 +20,8 @@ std::shared_ptr<const ScrapeInput> ScrapeCache::get() {
     input->gathers_total = ++gathers_;
     listener_series_dropped_ += input->listeners.dropped;
     input->listener_series_dropped_total = listener_series_dropped_;
+    destination_series_dropped_ += input->destinations.dropped;
+    input->destination_series_dropped_total = destination_series_dropped_;
     latest_ = std::move(input);
     gathered_at_ = end;
     healthy_ = true;

@@ -38,6 +38,7 @@ class ScrapeCache {
   double gathered_at_ = 0;
   uint64_t gathers_ = 0;
   uint64_t listener_series_dropped_ = 0;
+  uint64_t destination_series_dropped_ = 0;
 
   std::atomic<bool> healthy_{true};
   mutable std::mutex error_mutex_;

@@ -4,8 +4,6 @@
 #include <sys/utsname.h>
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 
 namespace tcpsight {
@@ -35,14 +33,6 @@ HostInfo read_host_info(uint32_t netns_inode) {
   const std::string name = netns_name(netns_inode);
   info.netns = name.empty() ? "inode " + std::to_string(netns_inode) : name;
   return info;
-}
-
-std::optional<PortRange> read_local_port_range() {
-  std::ifstream in("/proc/sys/net/ipv4/ip_local_port_range");
-  if (!in) return std::nullopt;
-  std::stringstream text;
-  text << in.rdbuf();
-  return parse_port_range(text.str());
 }
 
 }  // namespace tcpsight

@@ -54,9 +54,9 @@ void TopModel::refresh(const TopReading& reading) {
   if (fresh) {
     frame_.time_wait = census.time_wait;
     frame_.port_range = reading.port_range;
-    frame_.destinations = reading.port_range
-                              ? ephemeral_ports_by_destination(reading.sockets, *reading.port_range, kTopDestinations)
-                              : std::vector<DestinationPorts>{};
+    frame_.destinations = reading.port_range ? ephemeral_ports_by_destination(reading.sockets, *reading.port_range)
+                                             : std::vector<DestinationPorts>{};
+    if (frame_.destinations.size() > kTopDestinations) frame_.destinations.resize(kTopDestinations);
   }
 
   frame_.retransmits = total_retransmits(c);

@@ -10,7 +10,7 @@ namespace {
 
 using namespace top_test;
 
-TEST(TopEphemeralPorts, ParsesTheSysctlAsTheKernelPrintsIt) {
+TEST(EphemeralPorts, ParsesTheSysctlAsTheKernelPrintsIt) {
   const auto r = parse_port_range("32768\t60999\n");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->low, 32768);
@@ -21,12 +21,12 @@ TEST(TopEphemeralPorts, ParsesTheSysctlAsTheKernelPrintsIt) {
   EXPECT_FALSE(r->contains(61000));
 }
 
-TEST(TopEphemeralPorts, RejectsMalformedRanges) {
+TEST(EphemeralPorts, RejectsMalformedRanges) {
   for (const char* bad : {"", "32768", "60999 32768", "1 70000", "a b", "1 2 3"})
     EXPECT_FALSE(parse_port_range(bad)) << bad;
 }
 
-TEST(TopEphemeralPorts, CountsDistinctLocalPortsPerDestination) {
+TEST(EphemeralPorts, CountsDistinctLocalPortsPerDestination) {
   const PortRange range{40000, 40099};  // 100 ports
   std::vector<ts_sock_record> records;
   for (uint16_t p = 40000; p < 40010; ++p) records.push_back(time_wait("10.0.0.1", p, "10.0.0.2", 80, 30000));
@@ -38,7 +38,7 @@ TEST(TopEphemeralPorts, CountsDistinctLocalPortsPerDestination) {
   // Outside the range: not an ephemeral port.
   records.push_back(record(TS_ESTABLISHED, "10.0.0.1", 22, "10.0.0.2", 80));
 
-  const auto d = ephemeral_ports_by_destination(records, range, 10);
+  const auto d = ephemeral_ports_by_destination(records, range);
   ASSERT_EQ(d.size(), 2u);
   EXPECT_EQ(format_endpoint(d[0].addr, d[0].port), "10.0.0.2:80");
   EXPECT_EQ(d[0].ports_in_use, 15u);
@@ -48,7 +48,7 @@ TEST(TopEphemeralPorts, CountsDistinctLocalPortsPerDestination) {
   EXPECT_EQ(d[1].ports_in_use, 1u);
 }
 
-TEST(TopEphemeralPorts, LeavesOutListenersRequestSocketsAndTheServerSide) {
+TEST(EphemeralPorts, LeavesOutListenersRequestSocketsAndTheServerSide) {
   const PortRange range{40000, 40099};
   const std::vector<ts_sock_record> records = {
       listener("0.0.0.0", 40050, 0, 0, 128),
@@ -56,19 +56,24 @@ TEST(TopEphemeralPorts, LeavesOutListenersRequestSocketsAndTheServerSide) {
       // Accepted connection of the listener on 40050: the server side keeps the listener's port.
       record(TS_ESTABLISHED, "10.0.0.1", 40050, "10.0.0.3", 40002),
   };
-  EXPECT_TRUE(ephemeral_ports_by_destination(records, range, 10).empty());
+  EXPECT_TRUE(ephemeral_ports_by_destination(records, range).empty());
 }
 
-TEST(TopEphemeralPorts, KeepsTheLargestDestinations) {
+TEST(EphemeralPorts, RanksDestinationsByPortsThenTimeWaitThenAddress) {
   const PortRange range{40000, 40999};
   std::vector<ts_sock_record> records;
   for (uint16_t i = 0; i < 3; ++i) records.push_back(record(TS_ESTABLISHED, "10.0.0.1", 40000 + i, "10.0.0.5", 80));
   for (uint16_t i = 0; i < 5; ++i) records.push_back(record(TS_ESTABLISHED, "10.0.0.1", 40100 + i, "10.0.0.6", 80));
-  records.push_back(record(TS_ESTABLISHED, "10.0.0.1", 40200, "10.0.0.7", 80));
-  const auto d = ephemeral_ports_by_destination(records, range, 2);
-  ASSERT_EQ(d.size(), 2u);
+  records.push_back(record(TS_ESTABLISHED, "10.0.0.1", 40200, "10.0.0.8", 80));
+  records.push_back(time_wait("10.0.0.1", 40300, "10.0.0.9", 80, 1000));  // as many ports, in TIME_WAIT
+  records.push_back(record(TS_ESTABLISHED, "10.0.0.1", 40400, "10.0.0.7", 80));
+  const auto d = ephemeral_ports_by_destination(records, range);
+  ASSERT_EQ(d.size(), 5u);
   EXPECT_EQ(format_address(d[0].addr), "10.0.0.6");
   EXPECT_EQ(format_address(d[1].addr), "10.0.0.5");
+  EXPECT_EQ(format_address(d[2].addr), "10.0.0.9") << "one port each: more TIME_WAIT first";
+  EXPECT_EQ(format_address(d[3].addr), "10.0.0.7") << "then by address";
+  EXPECT_EQ(format_address(d[4].addr), "10.0.0.8");
 }
 
 }  // namespace
