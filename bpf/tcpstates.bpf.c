@@ -15,6 +15,7 @@ const volatile __u64 wakeup_bytes = 256 * 1024; /* wake the reader once this muc
 const volatile bool track_sockets = true; /* per-socket storage: owner, timing, 4-tuple at close */
 
 #define ECONNRESET_ 104 /* tcp_reset() sets sk_err to this before the socket reaches CLOSE */
+#define PF_KTHREAD_ 0x00200000 /* task_struct.flags of kernel threads (include/linux/sched.h) */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -29,7 +30,7 @@ struct {
 } counters SEC(".maps");
 
 /* Per-socket facts kept beside the socket itself: bounded by the socket's life, no hash map.
- * BPF_F_CLONE: a passive child inherits its listener's owner. */
+ * BPF_F_CLONE: a passive child gets a copy of its listener's, and drops the owner at SYN_RECV. */
 struct sock_info {
 	__u64 since_ns; /* entered the current state */
 	__u64 born_ns;  /* opened: SYN_SENT, SYN_RECV or LISTEN */
@@ -184,6 +185,13 @@ static __always_inline void remember_owner(struct sock_info *info)
 	info->owner_known = 1;
 }
 
+/* Transitions made only by tcp_close()/tcp_shutdown() (tcp_close_state()), in a task's context. */
+static __always_inline int closed_by_caller(int oldstate, int newstate)
+{
+	return (newstate == TS_FIN_WAIT1 && (oldstate == TS_ESTABLISHED || oldstate == TS_SYN_RECV)) ||
+	       (oldstate == TS_CLOSE_WAIT && newstate == TS_LAST_ACK);
+}
+
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(on_state_change, struct sock *sk, int oldstate, int newstate)
 {
@@ -213,8 +221,16 @@ int BPF_PROG(on_state_change, struct sock *sk, int oldstate, int newstate)
 			info->born_ns = now;
 			info->reset = 0;
 		}
-		/* connect() and listen() run in the owner's context; nothing later is trusted to. */
+		/* connect() and listen() run in the owner's context. */
 		if (oldstate == TS_CLOSE && (newstate == TS_SYN_SENT || newstate == TS_LISTEN))
+			remember_owner(info);
+		/* An accepted socket is not its listener's: the owner it cloned (BPF_F_CLONE) may be a
+		 * pre-fork parent that never holds it. Its holder is found later (close, or user space). */
+		if (oldstate == TS_LISTEN && newstate == TS_SYN_RECV)
+			info->owner_known = 0;
+		/* close() and shutdown() run in the context of the task that dropped the last reference
+		 * to the file: the holder, unless that was a kernel thread (delayed fput). */
+		if (closed_by_caller(oldstate, newstate) && !(bpf_get_current_task_btf()->flags & PF_KTHREAD_))
 			remember_owner(info);
 		if (newstate == TS_CLOSE && info->born_ns)
 			life_ns = now - info->born_ns;
