@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/address.hpp"
+#include "core/owner.hpp"
 #include "tcpsight/abi.h"
 
 namespace tcpsight {
@@ -13,10 +14,13 @@ namespace tcpsight {
 struct EventFilter {
   std::vector<uint16_t> ports;  // either end's port; empty: any
   std::optional<IpAddress> addr;  // either end's address
-  std::optional<uint32_t> pid;    // the owner's pid; events whose owner is unknown never match
+  std::optional<uint32_t> pid;    // the owner's pid, or one of the socket's holders; an unknown owner never matches
   std::vector<int> states;        // old or new state (request sockets as SYN_RECV); empty: any
 
-  bool matches(const ts_event& e) const;
+  // With the owner attributed to the event (OwnerAttribution).
+  bool matches(const ts_event& e, const Owner& owner) const;
+  // With the owner the event itself names.
+  bool matches(const ts_event& e) const { return matches(e, named_by_event(e)); }
 };
 
 }  // namespace tcpsight
