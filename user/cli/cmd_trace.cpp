@@ -127,7 +127,7 @@ Command add_trace_command(CLI::App& parent) {
       "Examples:\n  tcpsight trace --port 443\n  tcpsight trace --state SYN_SENT --json --duration 10\n"
       "PID and COMM are the process holding the socket: the one whose connect, listen, close or\n"
       "shutdown made the event, else the holder of the socket's file at an owner scan (events wait\n"
-      "up to 0.3 s for one); '-' when nobody holds it (TIME_WAIT, orphaned sockets). PID+N: N more\n"
+      "up to 0.5 s for one); '-' when nobody holds it (TIME_WAIT, orphaned sockets). PID+N: N more\n"
       "processes hold it too, e.g. the children of a pre-fork server sharing its listener; JSON\n"
       "\"holders\" counts them all.");
   return {cmd, [o] { return run_trace(*o); }};

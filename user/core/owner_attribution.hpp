@@ -37,7 +37,7 @@ struct OwnedEvent {
 
 struct OwnerAttributionOptions {
   size_t remembered_capacity = 65536;  // sockets whose owner an event named; then the oldest go
-  double max_hold_s = 0.3;             // the longest an event waits for a scan
+  double max_hold_s = 0.5;             // the longest an event waits for a scan
   size_t max_held_events = 1u << 16;   // then events are released without waiting
   double min_scan_interval_s = kOwnerScanMinInterval;
   double scan_cpu_share = kOwnerScanCpuShare;
