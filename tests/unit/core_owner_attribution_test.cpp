@@ -173,7 +173,7 @@ TEST(OwnerAttribution, NeverNamesItself) {
 
 TEST(OwnerAttribution, HoldsEventsUntilAScanIsDueButNotForever) {
   OwnerAttribution a;  // scans at most every 0.2 s
-  attribute(a, {state_change(kServer, TS_SYN_RECV, TS_ESTABLISHED).cookie(5)}, 1.0);
+  attribute(a, {state_change(kServer, TS_SYN_RECV, TS_ESTABLISHED).cookie(5)}, 1.0, {owner_record(5, 40, "srv")});
   EXPECT_EQ(a.scans(), 1u);
   const std::vector<ts_owner_record> scan{owner_record(6, 50, "srv")};
 
@@ -190,7 +190,7 @@ TEST(OwnerAttribution, HoldsEventsUntilAScanIsDueButNotForever) {
   OwnerAttributionOptions options;
   options.scan_cpu_share = 0.01;
   OwnerAttribution slow(options);
-  attribute(slow, {state_change(kServer, TS_SYN_RECV, TS_ESTABLISHED).cookie(5)}, 1.0);
+  attribute(slow, {state_change(kServer, TS_SYN_RECV, TS_ESTABLISHED).cookie(5)}, 1.0, {owner_record(5, 40, "srv")});
   slow.on_scan({}, 1.0, 1.1);  // 0.1 s at 1%: the next one in 10 s
   slow.add(state_change(kServer, TS_SYN_RECV, TS_ESTABLISHED).cookie(6), 1.5);
   EXPECT_FALSE(slow.scan_due(1.7));
@@ -209,6 +209,28 @@ TEST(OwnerAttribution, ScanPacedToItsShareOfACore) {
   pacer.taken(20.0, 20.001);  // a cheap scan: the minimum interval rules
   EXPECT_FALSE(pacer.due(20.1));
   EXPECT_TRUE(pacer.due(20.25));
+}
+
+TEST(OwnerAttribution, WaitsForTheCloseThatNamesWhatNoScanFound) {
+  // A child accepted and read the client's FIN, then closed just before the scan ran: the scan
+  // finds nobody, and its close() comes with the next events.
+  OwnerAttribution a;
+  a.add(state_change(kServer, TS_SYN_RECV, TS_ESTABLISHED).cookie(kChildCookie), 1.0);
+  a.add(state_change(kServer, TS_ESTABLISHED, TS_CLOSE_WAIT).cookie(kChildCookie), 1.0);
+  ASSERT_TRUE(a.scan_due(1.0));
+  a.on_scan({}, 1.0, 1.001);
+  EXPECT_FALSE(a.ready(1.1)) << "CLOSE_WAIT: a close() by its holder is still to come";
+  EXPECT_FALSE(a.scan_due(1.1));
+  EXPECT_TRUE(a.scan_due(1.25)) << "and another scan may find it (an accept queue)";
+  a.add(state_change(kServer, TS_CLOSE_WAIT, TS_LAST_ACK).cookie(kChildCookie).owner(102, "child"), 1.1);
+  ASSERT_TRUE(a.ready(1.1));
+  for (const auto& oe : a.release()) EXPECT_EQ(oe.owner.tgid, 102u) << "every event of it";
+
+  // From FIN_WAIT2 on no close() will come: unknown after the scan, without waiting.
+  a.add(state_change(kServer, TS_FIN_WAIT1, TS_FIN_WAIT2).cookie(8), 2.0);
+  a.on_scan({}, 2.0, 2.001);
+  EXPECT_TRUE(a.ready(2.0));
+  EXPECT_FALSE(a.release()[0].owner.known());
 }
 
 TEST(OwnerAttribution, RememberedOwnersAreBoundedAndEvictionsCounted) {

@@ -45,12 +45,12 @@ class OwnedEventStream {
  public:
   OwnedEventStream(uint32_t netns, OwnerAttribution& owners) : scanner_(netns), owners_(owners) {}
 
-  // Runs an owner scan if one is due (or, at the end, if any event still waits for one), then
-  // hands every event that is ready to `print`.
+  // Runs an owner scan if one is due (or, at the end, if any event still waits for its owner),
+  // then hands every event that is ready to `print`.
   template <class Print>
   void release(bool final, const Print& print) {
     const double now = monotonic_seconds();
-    if (owners_.scan_due(now) || (final && owners_.waiting_for_scan())) {
+    if (owners_.scan_due(now) || (final && owners_.waiting_for_owner())) {
       scanner_.take(records_);
       owners_.on_scan(records_, now, monotonic_seconds());
     }

@@ -9,6 +9,10 @@ bool describes_unborn_child(const ts_event& e) {
   return e.kind == TS_EV_STATE && e.old_state == TS_LISTEN && e.new_state == TS_SYN_RECV && e.dport == 0;
 }
 
+bool holder_may_close(int state) {
+  return state == TS_ESTABLISHED || state == TS_SYN_RECV || state == TS_CLOSE_WAIT || state == TS_SYN_SENT;
+}
+
 OwnerAttribution::OwnerAttribution(OwnerAttributionOptions options)
     : options_(options), pacer_(options.min_scan_interval_s, options.scan_cpu_share) {
   options_.remembered_capacity = std::max<size_t>(options_.remembered_capacity, 1);
@@ -24,24 +28,28 @@ void OwnerAttribution::add(const ts_event& e, double now_s) {
   if (describes_unborn_child(e)) return;
   if (names_owner(e)) {
     named_in_held_.insert(e.cookie);
-    waiting_.erase(e.cookie);
+    unresolved_.erase(e.cookie);
   } else if (!named_in_held_.contains(e.cookie) && !remembered_.contains(e.cookie)) {
-    waiting_.insert(e.cookie);
+    unresolved_[e.cookie] = e.new_state;
   }
 }
 
-bool OwnerAttribution::scan_due(double now_s) const { return !waiting_.empty() && pacer_.due(now_s); }
+bool OwnerAttribution::scan_due(double now_s) const { return !unresolved_.empty() && pacer_.due(now_s); }
 
 void OwnerAttribution::on_scan(std::span<const ts_owner_record> records, double started_s, double finished_s) {
   pacer_.taken(started_s, finished_s);
   index_ = OwnerIndex(records, started_s);
-  waiting_.clear();
   ++scans_;
+  // Found, or held by nobody with no close() to come: nothing more to wait for.
+  std::erase_if(unresolved_, [&](const auto& entry) {
+    return !index_.holders(entry.first).empty() || !holder_may_close(entry.second);
+  });
 }
 
 bool OwnerAttribution::ready(double now_s) const {
   if (held_.empty()) return false;
-  return waiting_.empty() || now_s - first_held_s_ >= options_.max_hold_s || held_.size() >= options_.max_held_events;
+  return unresolved_.empty() || now_s - first_held_s_ >= options_.max_hold_s ||
+         held_.size() >= options_.max_held_events;
 }
 
 Owner OwnerAttribution::holders_of(uint64_t cookie) const {
@@ -144,7 +152,7 @@ std::vector<OwnedEvent> OwnerAttribution::release() {
   }
   held_.clear();
   named_in_held_.clear();
-  waiting_.clear();
+  unresolved_.clear();
   return out;
 }
 

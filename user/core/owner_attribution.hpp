@@ -13,8 +13,11 @@
 //     first when several do (a pre-fork listener);
 //  5. unknown.
 //
-// Events are held until a scan has run after them, when one is needed (some socket has no owner
-// from 1-3) and the pacer allows it, but no longer than `max_hold_s`. Pure: no kernel calls.
+// Events are held while some socket has no owner from 1-3: until a scan (when the pacer allows
+// one) finds its holder or shows that nobody holds it, and, for a socket still open and held by
+// nobody at the scan (in an accept queue, or closed by its holder just before), until the close()
+// that names its holder arrives with the next events; never longer than `max_hold_s`.
+// Pure: no kernel calls.
 #pragma once
 
 #include <cstdint>
@@ -52,19 +55,19 @@ class OwnerAttribution {
 
   // Holds an event until release(); `now_s` is monotonic seconds.
   void add(const ts_event& e, double now_s);
-  // A scan should run now: some held event's socket has no owner from events or memory, no scan
-  // has run since it arrived, and the pacer allows one.
+  // A scan should run now: some held event's socket has no owner from events, memory or the last
+  // scan, and the pacer allows one.
   bool scan_due(double now_s) const;
   // A scan that ran from `started_s` to `finished_s` (monotonic seconds).
   void on_scan(std::span<const ts_owner_record> records, double started_s, double finished_s);
-  // release() should run: no held event waits for a scan, or the oldest has waited long enough,
-  // or too many are held.
+  // release() should run: no held event's socket waits for its owner, or the oldest has waited
+  // long enough, or too many are held.
   bool ready(double now_s) const;
   // Every held event with its owner, in arrival order.
   std::vector<OwnedEvent> release();
 
   size_t held() const { return held_.size(); }
-  bool waiting_for_scan() const { return !waiting_.empty(); }
+  bool waiting_for_owner() const { return !unresolved_.empty(); }
   size_t remembered() const { return remembered_.size(); }
   uint64_t evictions() const { return evictions_; }
   uint64_t scans() const { return scans_; }
@@ -89,12 +92,17 @@ class OwnerAttribution {
   std::vector<ts_event> held_;
   double first_held_s_ = 0;
   std::unordered_set<uint64_t> named_in_held_;  // sockets an event held names the owner of
-  std::unordered_set<uint64_t> waiting_;        // sockets waiting for a scan
+  // Sockets of held events with no owner yet, and the state of their latest event.
+  std::unordered_map<uint64_t, uint8_t> unresolved_;
   std::unordered_map<uint64_t, Named> remembered_;
   uint64_t use_clock_ = 0;
   uint64_t evictions_ = 0;
   uint64_t scans_ = 0;
 };
+
+// Whether a socket in this state may still be closed (close(), shutdown()) by a holder: then that
+// call names it. From FIN_WAIT*, LAST_ACK, CLOSING and CLOSE nobody will.
+bool holder_may_close(int state);
 
 // Before 6.15 LISTEN->SYN_RECV fires inside inet_csk_clone_lock() before the child has its own
 // addresses, ports and cookie: the event carries the listener's (remote port 0). It says nothing
