@@ -73,8 +73,9 @@ TEST(CoreCli, UnprivilegedUserGetsExitOneNamingThePrivilege) {
 
 // ---- clean exit -----------------------------------------------------------------------------------
 
-const std::set<std::string> kProgramNames = {"on_state_change",    "on_retransmit",  "on_synack_retransmit",
-                                             "on_send_reset",      "on_receive_reset", "dump_sockets"};
+const std::set<std::string> kProgramNames = {"on_state_change",  "on_retransmit",    "on_synack_retransmit",
+                                             "on_send_reset",    "on_receive_reset", "dump_sockets",
+                                             "dump_socket_owners"};
 
 // bpftool may show a name cut to the kernel's 15 characters.
 bool is_tcpsight_program(const std::string& name) {
@@ -149,7 +150,8 @@ void expect_clean_exit(const std::vector<std::string>& args, Child::Stream ready
 TEST(CoreCli, TraceUnloadsEverythingOnSigterm) {
   TS_REQUIRE_ROOT_OR_SKIP();
   expect_clean_exit({"trace", "--json"}, Child::Stream::err, "tracing",
-                    {"on_state_change", "on_retransmit", "on_synack_retransmit", "on_send_reset", "on_receive_reset"});
+                    {"on_state_change", "on_retransmit", "on_synack_retransmit", "on_send_reset", "on_receive_reset",
+                     "dump_socket_owners"});
 }
 
 TEST(CoreCli, StatsUnloadsEverythingOnSigterm) {

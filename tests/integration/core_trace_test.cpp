@@ -165,12 +165,14 @@ TEST(CoreTrace, ResetCloseShowsBothEndsAndTheConnectingProcess) {
   ASSERT_FALSE(client_events.empty());
   ASSERT_FALSE(server_events.empty());
 
-  // Owner: the helper process that connected (and, for the passive socket, listened).
+  // Owner: the helper process that connected. The passive socket's events ran in softirq context
+  // and the reset closed it before the helper's close(): they name the helper (the holder at an
+  // owner scan) or nobody, never another process.
   EXPECT_EQ(client_events.front().value("pid", int64_t{-1}), static_cast<int64_t>(peer_pid))
       << client_events.front().dump();
   EXPECT_EQ(client_events.front().value("comm", ""), "tcp_peer");
-  EXPECT_EQ(server_events.front().value("pid", int64_t{-1}), static_cast<int64_t>(peer_pid))
-      << server_events.front().dump();
+  for (const auto& e : server_events)
+    EXPECT_TRUE(e.at("pid").is_null() || e.at("pid") == peer_pid) << e.dump();
 
   // The abort: a reset sent by the client's socket, received by the server's, which then closes
   // marked as reset; neither end waits in TIME_WAIT.
