@@ -114,12 +114,27 @@ struct ts_sock_record {
 };
 
 #ifdef __cplusplus
-#define TS_STATIC_ASSERT static_assert
+#define TS_STATIC_ASSERT(cond, msg) static_assert(cond, msg)
 #else
-#define TS_STATIC_ASSERT _Static_assert
+#define TS_STATIC_ASSERT(cond, msg) _Static_assert(cond, msg)
 #endif
 TS_STATIC_ASSERT(sizeof(struct ts_event) == 104, "ts_event layout is shared by kernel and user space");
 TS_STATIC_ASSERT(sizeof(struct ts_sock_record) == 56, "ts_sock_record layout is shared by kernel and user space");
 TS_STATIC_ASSERT(sizeof(struct ts_counters) % 8 == 0, "ts_counters is summed as a run of __u64");
+
+/* ---- Owner scan (iter/task_file, bpf/socket_owners.bpf.c) ----------------------------------- */
+
+
+/* One open file that is a TCP socket (IPv4 or IPv6), and the process that holds it. A socket held
+ * by several processes (a pre-fork listener, a passed fd not yet closed) gives one record each. */
+struct ts_owner_record {
+	__u64 cookie;  /* socket cookie: the same number as ts_event.cookie */
+	__u32 tgid;    /* the process holding the file */
+	__u32 tid;     /* the task whose file table was read: the leader, or a thread with a table of its own */
+	__u32 fd;
+	__u32 netns;   /* network namespace inode of the socket */
+	char comm[16]; /* that task's comm */
+};
+TS_STATIC_ASSERT(sizeof(struct ts_owner_record) == 40, "ts_owner_record is 40 bytes on both sides");
 
 #endif /* TCPSIGHT_ABI_H */

@@ -75,7 +75,7 @@ TEST(CoreCli, UnprivilegedUserGetsExitOneNamingThePrivilege) {
 
 const std::set<std::string> kProgramNames = {"on_state_change",   "on_retransmit",        "on_retransmit_err",
                                              "on_synack_retransmit", "on_send_reset",      "on_send_reset_reason",
-                                             "on_receive_reset",  "dump_sockets"};
+                                             "on_receive_reset",  "dump_sockets",         "dump_socket_owners"};
 
 // The tracepoint programs a kernel gets: one variant of each tracepoint whose arguments changed,
 // told from the kernel's own BTF here, not from tcpsight.
@@ -157,7 +157,9 @@ void expect_clean_exit(const std::vector<std::string>& args, Child::Stream ready
 
 TEST(CoreCli, TraceUnloadsEverythingOnSigterm) {
   TS_REQUIRE_ROOT_OR_SKIP();
-  expect_clean_exit({"trace", "--json"}, Child::Stream::err, "tracing", tracepoint_programs());
+  auto programs = tracepoint_programs();
+  programs.insert("dump_socket_owners");
+  expect_clean_exit({"trace", "--json"}, Child::Stream::err, "tracing", programs);
 }
 
 TEST(CoreCli, StatsUnloadsEverythingOnSigterm) {

@@ -80,6 +80,20 @@ TEST(EventFilter, PidMatchesOnlyAKnownOwner) {
   EXPECT_FALSE(f.matches(state_change(kV4, TS_FIN_WAIT2, TS_CLOSE)));
 }
 
+TEST(EventFilter, PidMatchesTheAttributedOwnerOrAnyHolder) {
+  EventFilter f;
+  f.pid = 101;
+  Owner listener;  // a pre-fork listener: the parent shown, the children hold it too
+  listener.source = OwnerSource::event;
+  listener.tgid = 100;
+  listener.holders = {100, 101, 102};
+  EXPECT_TRUE(f.matches(state_change(kV4, TS_LISTEN, TS_CLOSE), listener));
+  listener.holders = {100, 102};
+  EXPECT_FALSE(f.matches(state_change(kV4, TS_LISTEN, TS_CLOSE), listener));
+  EXPECT_FALSE(f.matches(state_change(kV4, TS_CLOSE, TS_SYN_SENT).owner(101, "x"), Owner{}))
+      << "the attributed owner decides, not the event's fields";
+}
+
 TEST(EventFilter, StateMatchesOldOrNew) {
   EventFilter f;
   f.states = {TS_FIN_WAIT2};

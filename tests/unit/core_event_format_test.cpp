@@ -129,6 +129,28 @@ TEST(TraceLine, UnknownOwnerAndTimingAreMarkedNotInvented) {
   EXPECT_EQ(line.find('\n'), std::string::npos);
 }
 
+TEST(TraceLine, AttributedOwnerWithTheOtherHolders) {
+  Owner o;
+  o.source = OwnerSource::scan;
+  o.tgid = 100;
+  o.comm = "nginx";
+  o.holders = {100, 101, 102};
+  const ts_event e = state_change(kClientV4, TS_LISTEN, TS_CLOSE);
+  const auto w = words(format_trace_line(e, o, kClock));
+  ASSERT_GE(w.size(), 3u);
+  EXPECT_EQ(w[1], "100+2");
+  EXPECT_EQ(w[2], "nginx");
+  const nlohmann::json j = nlohmann::json::parse(trace_json(e, o, kClock));
+  EXPECT_EQ(j["pid"], 100);
+  EXPECT_EQ(j["comm"], "nginx");
+  EXPECT_EQ(j["holders"], 3);
+  // The owner attributed wins over what the event's own fields say.
+  const nlohmann::json unknown = nlohmann::json::parse(trace_json(state_change(kClientV4, TS_CLOSE, TS_SYN_SENT).owner(9, "x"), Owner{}, kClock));
+  EXPECT_TRUE(unknown["pid"].is_null());
+  EXPECT_TRUE(unknown["comm"].is_null());
+  EXPECT_TRUE(unknown["holders"].is_null());
+}
+
 TEST(TraceLine, RetransmitNamesItsState) {
   const std::string line = format_trace_line(flow_event(TS_EV_RETRANSMIT, kClientV4, TS_ESTABLISHED), kClock);
   EXPECT_NE(line.find("retransmit in ESTABLISHED"), std::string::npos) << line;

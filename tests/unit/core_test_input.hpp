@@ -133,4 +133,16 @@ inline ts_sock_record time_wait_record(const Ends& ends, int32_t remaining_ms) {
   return r;
 }
 
+// One owner scan record (iter/task_file): process `tgid` holds socket `cookie` as `fd`.
+inline ts_owner_record owner_record(uint64_t cookie, uint32_t tgid, const char* comm, uint32_t fd = 3,
+                                    uint32_t tid = 0) {
+  ts_owner_record r{};
+  r.cookie = cookie;
+  r.tgid = tgid;
+  r.tid = tid ? tid : tgid;
+  r.fd = fd;
+  std::strncpy(r.comm, comm, sizeof r.comm);
+  return r;
+}
+
 }  // namespace tcpsight::test

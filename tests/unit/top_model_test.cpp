@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <vector>
 
 #include "core/tcp_state.hpp"
@@ -168,6 +169,43 @@ TEST(TopModel, FlowsComeFromRetransmitAndResetEvents) {
   for (const FlowRow& fl : f.flows) retx += fl.retransmits, rst += fl.resets;
   EXPECT_EQ(retx, 3u);
   EXPECT_EQ(rst, 1u);
+}
+
+TEST(TopModel, FlowOwnersComeFromTheOwnerScan) {
+  TopModel model({}, 0);
+  ts_event held = event(TS_EV_RETRANSMIT, "10.0.0.1", 40000, "10.0.0.2", 80, TS_ESTABLISHED, 1'000'000'000);
+  held.cookie = 5;
+  ts_event gone = event(TS_EV_RESET_SENT, "10.0.0.1", 40001, "10.0.0.2", 80, TS_CLOSE, 1'000'000'000);
+  gone.cookie = 6;
+  model.on_event(held);
+  model.on_event(gone);
+  EXPECT_TRUE(model.wants_owner_scan(OwnerIndex())) << "no scan yet, two flows without owner";
+
+  ts_owner_record r{};
+  r.cookie = 5;
+  r.tgid = 300;
+  std::strncpy(r.comm, "nginx", sizeof r.comm);
+  ts_owner_record parent = r;
+  parent.tgid = 200;  // a socket held by two processes
+  const std::vector<ts_owner_record> records{r, parent};
+  const OwnerIndex scan(records, 2.0);  // after both events
+  EXPECT_FALSE(model.wants_owner_scan(scan)) << "the scan saw both flows' sockets (or that nobody holds one)";
+  TopReading in = reading({}, {}, 2);
+  in.owners = &scan;
+  model.refresh(in);
+  for (const FlowRow& f : model.frame().flows) {
+    if (f.local_port == 40000) {
+      EXPECT_EQ(f.tgid, 200u);
+      EXPECT_EQ(f.comm, "nginx");
+      EXPECT_EQ(f.other_holders, 1u);
+    } else {
+      EXPECT_EQ(f.tgid, 0u) << "nobody holds it: unknown";
+    }
+  }
+  // A new event on the unowned flow asks for a new scan.
+  gone.ts_ns = 3'000'000'000;
+  model.on_event(gone);
+  EXPECT_TRUE(model.wants_owner_scan(scan));
 }
 
 TEST(TopModel, UptimeCountsFromStart) {

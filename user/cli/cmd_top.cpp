@@ -14,8 +14,11 @@
 #include "kernel/kernel_counters.hpp"
 #include "kernel/netns.hpp"
 #include "kernel/prerequisites.hpp"
+#include "core/owner_index.hpp"
+#include "core/owner_scan_pacer.hpp"
 #include "kernel/paced_snapshots.hpp"
 #include "kernel/sysctls.hpp"
+#include "kernel/socket_owners.hpp"
 #include "kernel/tracer.hpp"
 #include "top/curses_terminal.hpp"
 #include "top/layout.hpp"
@@ -41,7 +44,9 @@ constexpr uint32_t kStreamedKinds =
 class LiveReadings {
  public:
   LiveReadings(uint32_t netns, double snapshot_share)
-      : tracer_({.netns = netns, .stream_kinds = kStreamedKinds}), snapshots_(monotonic_seconds, snapshot_share) {}
+      : tracer_({.netns = netns, .stream_kinds = kStreamedKinds}),
+        snapshots_(monotonic_seconds, snapshot_share),
+        owner_scanner_(netns) {}
 
   // Takes the records queued so far; called between refreshes too, so that the ring buffer never
   // fills up while the view waits for a key.
@@ -51,15 +56,29 @@ class LiveReadings {
 
   void refresh(TopModel& model) {
     drain(model);
+    scan_owners_if_needed(model);
     const ts_counters counters = tracer_.read_counters();
     const std::vector<ts_sock_record>& sockets = snapshots_.records();
     model.refresh({counters, sockets, read_kernel_counters(), read_local_port_range(), monotonic_seconds(),
-                   wall_seconds(), snapshots_.fresh(), snapshots_.age()});
+                   wall_seconds(), snapshots_.fresh(), snapshots_.age(), &owners_});
   }
 
  private:
+  // At most one owner scan per refresh, and only when a flow in the table lacks an owner.
+  void scan_owners_if_needed(const TopModel& model) {
+    const double started = monotonic_seconds();
+    if (!owner_pacer_.due(started) || !model.wants_owner_scan(owners_)) return;
+    owner_scanner_.take(owner_records_);
+    owner_pacer_.taken(started, monotonic_seconds());
+    owners_ = OwnerIndex(owner_records_, started);
+  }
+
   Tracer tracer_;
   PacedSnapshots snapshots_;
+  SocketOwners owner_scanner_;
+  OwnerScanPacer owner_pacer_;
+  OwnerIndex owners_;
+  std::vector<ts_owner_record> owner_records_;  // reused between scans
 };
 
 int run_top(const TopOptions& options) {

@@ -11,10 +11,12 @@
 #include "cli/stop_aware_output.hpp"
 #include "core/event_filter.hpp"
 #include "core/event_format.hpp"
+#include "core/owner_attribution.hpp"
 #include "core/tcp_state.hpp"
 #include "kernel/kernel_facts.hpp"
 #include "kernel/netns.hpp"
 #include "kernel/prerequisites.hpp"
+#include "kernel/socket_owners.hpp"
 #include "kernel/tracer.hpp"
 
 namespace tcpsight {
@@ -39,11 +41,37 @@ struct TraceOptions {
   }
 };
 
+// Events wait in `owners` until their owners are known (OwnerAttribution), then are printed.
+class OwnedEventStream {
+ public:
+  OwnedEventStream(uint32_t netns, OwnerAttribution& owners) : scanner_(netns), owners_(owners) {}
+
+  // Runs an owner scan if one is due (or, at the end, if any event still waits for its owner),
+  // then hands every event that is ready to `print`.
+  template <class Print>
+  void release(bool final, const Print& print) {
+    const double now = monotonic_seconds();
+    if (owners_.scan_due(now) || (final && owners_.waiting_for_owner())) {
+      scanner_.take(records_);
+      owners_.on_scan(records_, now, monotonic_seconds());
+    }
+    if (final ? owners_.held() > 0 : owners_.ready(now))
+      for (const OwnedEvent& oe : owners_.release()) print(oe);
+  }
+
+ private:
+  SocketOwners scanner_;
+  OwnerAttribution& owners_;
+  std::vector<ts_owner_record> records_;  // reused between scans
+};
+
 int run_trace(const TraceOptions& options) {
   check_bpf_prerequisites();
   const EventFilter filter = options.filter();
   const uint32_t netns = current_netns_inode();
   Tracer tracer({.netns = netns, .stream_kinds = TS_STREAM_ALL});
+  OwnerAttribution owners({.self_tgid = static_cast<uint32_t>(getpid())});
+  OwnedEventStream stream(netns, owners);
   const Clock clock = Clock::now();
   const std::vector<std::string>& reasons = kernel_facts().reset_reasons;
 
@@ -53,26 +81,34 @@ int run_trace(const TraceOptions& options) {
   std::fprintf(stderr, "tcpsight: tracing TCP in network namespace %u; Ctrl-C to end\n", netns);
 
   uint64_t shown = 0;
-  const Tracer::EventSink print = [&](const ts_event& e) {
-    if (!out.ok() || !filter.matches(e)) return;
-    out.line(options.json ? trace_json(e, clock, reasons) : format_trace_line(e, clock, reasons));
+  const auto print = [&](const OwnedEvent& oe) {
+    if (!out.ok() || !filter.matches(oe.event, oe.owner)) return;
+    out.line(options.json ? trace_json(oe.event, oe.owner, clock, reasons)
+                          : format_trace_line(oe.event, oe.owner, clock, reasons));
     ++shown;
   };
+  double drained_s = 0;
+  const Tracer::EventSink hold = [&](const ts_event& e) { owners.add(e, drained_s); };
 
   const double deadline = options.duration_s > 0 ? monotonic_seconds() + options.duration_s : 0;
   while (!stop_requested() && out.ok() && (!deadline || monotonic_seconds() < deadline)) {
-    tracer.poll(100, print);
+    drained_s = monotonic_seconds();
+    tracer.poll(100, hold);
+    stream.release(false, print);
     out.flush();
   }
   if (out.ok()) {
-    tracer.poll(0, print);  // what was queued before the end
+    drained_s = monotonic_seconds();
+    tracer.poll(0, hold);  // what was queued before the end
+    stream.release(true, print);
     out.flush();
   }
 
   const ts_counters totals = tracer.read_counters();
-  std::fprintf(stderr, "tcpsight: %llu events shown, %llu lost, %llu missed by the kernel\n",
+  std::fprintf(stderr, "tcpsight: %llu events shown, %llu lost, %llu missed by the kernel; %llu owner scans\n",
                static_cast<unsigned long long>(shown), static_cast<unsigned long long>(totals.events_lost),
-               static_cast<unsigned long long>(tracer.missed_events()));
+               static_cast<unsigned long long>(tracer.missed_events()),
+               static_cast<unsigned long long>(owners.scans()));
   return 0;
 }
 
@@ -87,16 +123,19 @@ Command add_trace_command(CLI::App& parent) {
       ->check(CLI::Range(1, 65535));
   cmd->add_option("--addr", o->addr, "only events with this local or remote address")
       ->check([](const std::string& s) { return parse_address(s) ? std::string() : "not an IP address: " + s; });
-  cmd->add_option("--pid", o->pid, "only sockets owned by this process (the connect or listen caller)");
+  cmd->add_option("--pid", o->pid, "only sockets this process holds or held (listeners it shares too)");
   cmd->add_option("--state", o->states,
                   "only events entering or leaving this state, e.g. SYN_SENT, time-wait (repeatable; TIME_WAIT: "
-                  "the closes that hand the connection to a TIME_WAIT socket, as no event enters it)")
+                  "the closes that hand the connection to a timewait socket, as no event enters it)")
       ->check([](const std::string& s) { return parse_state(s) ? std::string() : "unknown TCP state: " + s; });
   cmd->footer(
       "Examples:\n  tcpsight trace --port 443\n  tcpsight trace --state SYN_SENT --json --duration 10\n"
       "  tcpsight trace --state time-wait   (active closes that leave a TIME_WAIT socket)\n"
-      "PID and COMM are the socket's owner (the process that called connect or listen, inherited by\n"
-      "accepted sockets); '-' when unknown, e.g. for sockets opened before tracing began.");
+      "PID and COMM are the process holding the socket: the one whose connect, listen, close or\n"
+      "shutdown made the event, else the holder of the socket's file at an owner scan (events wait\n"
+      "up to 0.5 s for one); '-' when nobody holds it (TIME_WAIT, orphaned sockets). PID+N: N more\n"
+      "processes hold it too, e.g. the children of a pre-fork server sharing its listener; JSON\n"
+      "\"holders\" counts them all.");
   return {cmd, [o] { return run_trace(*o); }};
 }
 

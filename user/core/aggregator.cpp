@@ -136,6 +136,7 @@ void Aggregator::note_trouble(const ts_event& e) {
     ++f.resets;
   f.state = e.new_state;
   f.last_ns = e.ts_ns;
+  f.cookie = e.cookie;
   if (e.flags & TS_F_OWNER_KNOWN) {
     f.tgid = e.tgid;
     f.comm.assign(e.comm, strnlen(e.comm, sizeof e.comm));

@@ -40,10 +40,11 @@ struct FlowKeyHash {
 // Per-connection trouble: retransmits and resets, with the owner where it is known.
 struct FlowTrouble {
   FlowKey key;
+  uint64_t cookie = 0;  // the socket of its last event
   uint64_t retransmits = 0;
   uint64_t resets = 0;
   int state = 0;  // last state seen
-  uint32_t tgid = 0;  // 0: owner unknown
+  uint32_t tgid = 0;  // 0: no event named the owner
   std::string comm;
   uint64_t last_ns = 0;
 };

@@ -6,14 +6,14 @@
 
 namespace tcpsight {
 
-bool EventFilter::matches(const ts_event& e) const {
+bool EventFilter::matches(const ts_event& e, const Owner& owner) const {
   if (!ports.empty() && std::find(ports.begin(), ports.end(), e.sport) == ports.end() &&
       std::find(ports.begin(), ports.end(), e.dport) == ports.end())
     return false;
   if (addr && !addr->same_host(IpAddress::from_raw(e.family, e.saddr)) &&
       !addr->same_host(IpAddress::from_raw(e.family, e.daddr)))
     return false;
-  if (pid && (!(e.flags & TS_F_OWNER_KNOWN) || e.tgid != *pid)) return false;
+  if (pid && !owner.held_by(*pid)) return false;
   if (!states.empty()) {
     const int o = reported_state(e.old_state), n = reported_state(e.new_state);
     // No event enters TIME_WAIT: the hand-over to a TIME_WAIT socket stands for it.

@@ -24,7 +24,11 @@ double seconds_of(clockid_t id) {
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
 
-std::string comm_of(const ts_event& e) { return std::string(e.comm, strnlen(e.comm, sizeof e.comm)); }
+std::string pid_text(const Owner& owner) {
+  if (!owner.known()) return "-";
+  const size_t others = owner.other_holders();
+  return others ? fmt::format("{}+{}", owner.tgid, others) : std::to_string(owner.tgid);
+}
 
 std::string transition_of(const ts_event& e) {
   if (e.kind == TS_EV_STATE) return fmt::format("{}->{}", state_name(e.old_state), state_name(e.new_state));
@@ -62,14 +66,14 @@ std::string trace_header() {
                      "EVENT", "MS");
 }
 
-std::string format_trace_line(const ts_event& e, const Clock& clock, std::span<const std::string> reset_reasons) {
-  const bool owner = e.flags & TS_F_OWNER_KNOWN;
+std::string format_trace_line(const ts_event& e, const Owner& owner, const Clock& clock,
+                              std::span<const std::string> reset_reasons) {
   const std::string ms = (e.kind == TS_EV_STATE && (e.flags & TS_F_TIMING_KNOWN))
                              ? fmt::format("{:.3f}", static_cast<double>(e.prev_state_ns) / 1e6)
                              : "-";
   std::string line = fmt::format(
       "{:<15} {:>7} {:<15} {:<21} {:<21} {:<26} {:>9}", clock_text(clock.wall_seconds(e.ts_ns)),
-      owner ? std::to_string(e.tgid) : "-", owner ? comm_of(e) : "?",
+      pid_text(owner), owner.known() ? owner.comm : "?",
       format_endpoint(IpAddress::from_raw(e.family, e.saddr), e.sport),
       format_endpoint(IpAddress::from_raw(e.family, e.daddr), e.dport), transition_of(e), ms);
   if (e.flags & TS_F_TIME_WAIT) line += (e.flags & TS_F_FIN_WAIT2_TW) ? " time-wait:fin-wait-2" : " time-wait";
@@ -118,19 +122,23 @@ void append_ms_or_null(fmt::memory_buffer& out, bool known, uint64_t ns) {
 
 }  // namespace
 
-std::string trace_json(const ts_event& e, const Clock& clock, std::span<const std::string> reset_reasons) {
-  const bool owner = e.flags & TS_F_OWNER_KNOWN;
+std::string trace_json(const ts_event& e, const Owner& owner, const Clock& clock,
+                       std::span<const std::string> reset_reasons) {
   const bool timing = e.flags & TS_F_TIMING_KNOWN;
   fmt::memory_buffer out;
   auto it = std::back_inserter(out);
   fmt::format_to(it, "{{\"time\":{:.6f},\"kind\":\"{}\",\"pid\":", clock.wall_seconds(e.ts_ns),
                  event_kind_name(e.kind));
-  if (owner) {
-    fmt::format_to(it, "{},\"comm\":", e.tgid);
-    append_json_string(out, std::string_view(e.comm, strnlen(e.comm, sizeof e.comm)));
+  if (owner.known()) {
+    fmt::format_to(it, "{},\"comm\":", owner.tgid);
+    append_json_string(out, owner.comm);
   } else {
     fmt::format_to(it, "null,\"comm\":null");
   }
+  if (owner.holders.empty())
+    fmt::format_to(it, ",\"holders\":null");
+  else
+    fmt::format_to(it, ",\"holders\":{}", owner.holders.size());
   fmt::format_to(it, ",\"local\":");
   append_endpoint(out, e.family, e.saddr, e.sport);
   fmt::format_to(it, ",\"remote\":");

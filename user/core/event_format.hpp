@@ -4,6 +4,7 @@
 #include <span>
 #include <string>
 
+#include "core/owner.hpp"
 #include "tcpsight/abi.h"
 
 namespace tcpsight {
@@ -18,9 +19,19 @@ struct Clock {
 std::string_view event_kind_name(int kind);
 
 std::string trace_header();
+// PID is the owner's, "-" when unknown, with "+N" when N more processes hold the socket.
 // `reset_reasons`: the kernel's enum sk_rst_reason names by value (kernel_facts), for resets sent.
-std::string format_trace_line(const ts_event& e, const Clock& clock, std::span<const std::string> reset_reasons = {});
-// One JSON object, no newline (design.md §4 `trace --json`).
-std::string trace_json(const ts_event& e, const Clock& clock, std::span<const std::string> reset_reasons = {});
+std::string format_trace_line(const ts_event& e, const Owner& owner, const Clock& clock,
+                              std::span<const std::string> reset_reasons = {});
+// One JSON object, no newline (design.md §4 `trace --json`). "holders": how many processes held
+// the socket's file at the last owner scan that saw it, null when none did.
+std::string trace_json(const ts_event& e, const Owner& owner, const Clock& clock,
+                       std::span<const std::string> reset_reasons = {});
+
+// The same with the owner the event itself names.
+inline std::string format_trace_line(const ts_event& e, const Clock& clock) {
+  return format_trace_line(e, named_by_event(e), clock);
+}
+inline std::string trace_json(const ts_event& e, const Clock& clock) { return trace_json(e, named_by_event(e), clock); }
 
 }  // namespace tcpsight

@@ -12,6 +12,18 @@ namespace tcpsight {
 
 using namespace panel;
 
+namespace {
+
+// "4242/nginx", "4242/nginx+3" when three more processes hold the socket, "-" when nobody does.
+std::string owner_text(const FlowRow& f) {
+  if (!f.tgid) return "-";
+  std::string text = fmt::format("{}/{}", f.tgid, printable(f.comm));
+  if (f.other_holders) text += fmt::format("+{}", f.other_holders);
+  return text;
+}
+
+}  // namespace
+
 std::vector<Line> trouble_panel(const TopFrame& frame, const ViewState& view, size_t cols, size_t flow_rows,
                                 const Glyphs& glyphs) {
   std::vector<Line> out;
@@ -69,7 +81,7 @@ std::vector<Line> trouble_panel(const TopFrame& frame, const ViewState& view, si
                       .add(" ")
                       .add(pad_left(std::to_string(f.resets), kRst), quiet_unless(f.resets > 0, Style::Warn))
                       .add(" ")
-                      .add(f.tgid ? fmt::format("{}/{}", f.tgid, printable(f.comm)) : "-", quiet_unless(f.tgid != 0)));
+                      .add(owner_text(f), quiet_unless(f.tgid != 0)));
   }
   if (flows.size() > flow_rows)
     out.push_back(text_line(fmt::format("{} {} more flows", glyphs.ellipsis, flows.size() - flow_rows), Style::Dim));

@@ -44,9 +44,10 @@ struct FlowRow {
   uint16_t local_port = 0, remote_port = 0;
   int state = 0;
   uint64_t retransmits = 0, resets = 0;
-  uint32_t tgid = 0;  // 0: owner unknown
+  uint32_t tgid = 0;  // 0: owner unknown (nobody holds the socket, or not known yet)
   std::string comm;
   uint64_t last_ns = 0;
+  size_t other_holders = 0;  // more processes holding the socket (a shared listener)
 };
 
 struct TopFrame {

@@ -5,6 +5,7 @@
 #include <tuple>
 
 #include "core/counter_totals.hpp"
+#include "core/flow_owner.hpp"
 #include "core/tcp_state.hpp"
 
 namespace tcpsight {
@@ -65,7 +66,11 @@ void TopModel::refresh(const TopReading& reading) {
   frame_.retransmits_per_s = aggregator_.retransmit_rate();
   frame_.resets_sent_per_s = aggregator_.per_second(&ts_counters::resets_sent);
   frame_.resets_received_per_s = aggregator_.per_second(&ts_counters::resets_received);
-  fill_flows();
+  fill_flows(reading.owners);
+}
+
+bool TopModel::wants_owner_scan(const OwnerIndex& owners) const {
+  return flows_want_owner_scan(aggregator_.troubled_flows(SIZE_MAX), owners);
 }
 
 void TopModel::fill_states(double now_s) {
@@ -139,11 +144,14 @@ void TopModel::fill_half_open() {
                    [&](const ListenerRow& a, const ListenerRow& b) { return load(a) > load(b); });
 }
 
-void TopModel::fill_flows() {
+void TopModel::fill_flows(const OwnerIndex* owners) {
+  static const OwnerIndex no_scan;
   frame_.flows.clear();
-  for (const FlowTrouble& f : aggregator_.troubled_flows(SIZE_MAX))
+  for (const FlowTrouble& f : aggregator_.troubled_flows(SIZE_MAX)) {
+    const Owner owner = flow_owner(f, owners ? *owners : no_scan);
     frame_.flows.push_back({f.key.local, f.key.remote, f.key.local_port, f.key.remote_port, f.state, f.retransmits,
-                            f.resets, f.tgid, f.comm, f.last_ns});
+                            f.resets, owner.tgid, owner.comm, f.last_ns, owner.other_holders()});
+  }
   frame_.flows_evicted = aggregator_.flows_evicted();
 }
 

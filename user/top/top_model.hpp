@@ -12,6 +12,7 @@
 #include "core/aggregator.hpp"
 #include "core/ephemeral_ports.hpp"
 #include "core/netstat_parse.hpp"
+#include "core/owner_index.hpp"
 #include "top/top_frame.hpp"
 
 namespace tcpsight {
@@ -26,6 +27,7 @@ struct TopReading {
   double wall_s = 0;
   bool snapshot_fresh = true;  // false: `sockets` is an earlier refresh's snapshot again (paced)
   double snapshot_age_s = 0;
+  const OwnerIndex* owners = nullptr;  // the latest owner scan; null: none
 };
 
 class TopModel {
@@ -37,6 +39,8 @@ class TopModel {
 
   void on_event(const ts_event& e) { aggregator_.on_event(e); }
   void refresh(const TopReading& reading);
+  // Whether an owner scan would name an owner the flow table lacks (flows_want_owner_scan).
+  bool wants_owner_scan(const OwnerIndex& owners) const;
   const TopFrame& frame() const { return frame_; }
 
  private:
@@ -48,7 +52,7 @@ class TopModel {
   void fill_transitions();
   void fill_kernel_rates(const KernelCounters& kernel, double now_s);
   void fill_half_open();
-  void fill_flows();
+  void fill_flows(const OwnerIndex* owners);
 
   Aggregator aggregator_;
   TopFrame frame_;
