@@ -11,6 +11,7 @@
 #include "core/errors.hpp"
 #include "kernel/bpf_handles.hpp"
 #include "kernel/kernel_facts.hpp"
+#include "kernel/iterator_read.hpp"
 #include "kernel/libbpf_log.hpp"
 #include "snapshot.skel.h"
 
@@ -36,22 +37,7 @@ std::vector<ts_sock_record> Snapshotter::take() {
 }
 
 void Snapshotter::take(std::vector<ts_sock_record>& records) {
-  UniqueFd iter(bpf_iter_create(bpf_link__fd(skel_->links.dump_sockets)));
-  if (!iter) throw_kernel_error("cannot start a socket snapshot", -errno);
-  buffer_.resize(std::max<size_t>(buffer_.size(), 1u << 16));
-  size_t used = 0;
-  for (;;) {
-    if (buffer_.size() - used < (1u << 15)) buffer_.resize(buffer_.size() * 2);
-    const ssize_t n = read(iter.get(), buffer_.data() + used, buffer_.size() - used);
-    if (n == 0) break;
-    if (n < 0) {
-      if (errno == EINTR || errno == EAGAIN) continue;
-      throw_kernel_error("reading the socket snapshot failed", -errno);
-    }
-    used += static_cast<size_t>(n);
-  }
-  records.resize(used / sizeof(ts_sock_record));
-  std::memcpy(records.data(), buffer_.data(), records.size() * sizeof(ts_sock_record));
+  read_iterator_records(bpf_link__fd(skel_->links.dump_sockets), buffer_, "a socket snapshot", records);
 }
 
 }  // namespace tcpsight
