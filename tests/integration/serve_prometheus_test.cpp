@@ -114,6 +114,18 @@ TEST(ServePrometheus, ARealPrometheusScrapesItDuringChurnAndSeesTimeWaitAndTrans
                 "--web.listen-address=127.0.0.1:9090", "--log.level=warn"},
                ns.inside());
 
+  // Prometheus opens its port seconds after it starts (many more under emulation): ask it only then.
+  const bool prometheus_ready = wait_until(
+      [&] {
+        try {
+          return http_get(ns.name(), "127.0.0.1", 9090, "/-/ready", {}, 2s, true).status == 200;
+        } catch (const std::exception&) {
+          return false;  // not listening yet
+        }
+      },
+      90s);
+  ASSERT_TRUE(prometheus_ready) << "Prometheus did not become ready:\n" << server.err();
+
   const Listener listener = listen_in(ns.name(), "127.0.0.1", 128);
   std::atomic<bool> stop_churn{false};
   std::atomic<int> churned{0};
