@@ -71,8 +71,11 @@ nlohmann::json stats_json(const Aggregator& agg, double wall_time_s) {
       {"retransmits", total_retransmits(c)},
       {"retransmits_by_state", retrans_by_state},
       {"synack_retransmits", c.synack_retransmits},
+      {"retransmits_failed", c.retransmits_failed},
       {"resets_sent", c.resets_sent},
+      {"resets_sent_no_socket", c.resets_sent_no_socket},
       {"resets_received", c.resets_received},
+      {"fin_wait2_handed_over", c.fin_wait2_handed_over},
       {"listeners", listeners},
       {"time_wait",
        {{"count", census.time_wait.count},
@@ -104,6 +107,9 @@ std::string stats_text(const Aggregator& agg, double wall_time_s) {
   out += fmt::format("time_wait   {} now, {} entered ({:.1f}/s), remaining min {:.1f} s  p50 {:.1f} s  max {:.1f} s\n",
                      tw.count, c.time_wait_entered, agg.per_second(&ts_counters::time_wait_entered),
                      tw.remaining_seconds.min, tw.remaining_seconds.p50, tw.remaining_seconds.max);
+  if (c.fin_wait2_handed_over)
+    out += fmt::format("fin_wait2   {} orphaned connections kept by the kernel until the peer's FIN or a timeout\n",
+                       c.fin_wait2_handed_over);
   for (const auto& l : census.listeners)
     out += fmt::format("listen      {:<30} syn queue {}  accept queue {}/{}\n", endpoint(l), l.syn_queue, l.accept_queue,
                        l.max_backlog);

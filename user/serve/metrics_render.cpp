@@ -79,7 +79,9 @@ void write_retransmits(ExpositionWriter& w, const ScrapeInput& in) {
   for (int s = 0; s < TS_NSTATES; ++s) by_state[reported_state(s)] += in.counters.retransmits[s];
   bool shown[TS_NSTATES] = {};
   for (int s : kRetransmitStates) shown[s] = true;
-  w.counter("tcpsight_retransmits", "Segments retransmitted, by the state of the socket (SYN_SENT: SYN retransmits).");
+  w.counter("tcpsight_retransmits",
+            "Segments retransmitted, by the state of the socket (SYN_SENT: SYN retransmits); with "
+            "tcpsight_synack_retransmits_total, what the kernel counts as TcpRetransSegs.");
   for (int s = 0; s < TS_NSTATES; ++s)
     if (shown[s] || by_state[s]) w.sample({{"state", state_label(s)}}, by_state[s]);
 
@@ -88,12 +90,18 @@ void write_retransmits(ExpositionWriter& w, const ScrapeInput& in) {
   w.counter("tcpsight_resets", "TCP resets sent and received.");
   w.sample({{"direction", "sent"}}, in.counters.resets_sent);
   w.sample({{"direction", "received"}}, in.counters.resets_received);
+  w.counter("tcpsight_resets_no_socket",
+            "Of the resets sent: for segments no socket wanted, e.g. a SYN to a closed port (seen from Linux 6.10).");
+  w.sample({}, in.counters.resets_sent_no_socket);
 }
 
 void write_time_wait(ExpositionWriter& w, const ScrapeInput& in) {
   w.counter("tcpsight_time_wait_entered",
-            "Active closes that handed the connection to a TIME_WAIT socket (closes not ended by a reset).");
+            "Closes that handed the connection to a TIME_WAIT socket (the kernel made one: no abort, reset or overflow).");
   w.sample({}, in.counters.time_wait_entered);
+  w.counter("tcpsight_fin_wait2_orphans",
+            "Orphaned FIN_WAIT2 connections the kernel handed to a timewait socket that waits for the peer's FIN.");
+  w.sample({}, in.counters.fin_wait2_handed_over);
 
   const TimeWaitLifetimes& tw = in.sockets.time_wait;
   w.gauge_histogram("tcpsight_time_wait_remaining_seconds",
