@@ -160,13 +160,37 @@ class Netns {
   KernelCounters kernel_counters() const;
   // Number of sockets `ss -tanH state <filter>` lists here (filter e.g. "time-wait", "syn-recv").
   size_t ss_count(const std::string& state_filter, const std::vector<std::string>& extra = {}) const;
+  // What `ss -tanH` counts in each of the states of kSsStates, keyed by tcpsight's name.
+  std::map<std::string, size_t> ss_counts() const;
+  // Timewait sockets `ss -tanoH state <filter>` lists (their timer is "timewait"), e.g. the
+  // orphaned FIN_WAIT2 connections the kernel keeps as timewait sockets: ss_timewait_count("fin-wait-2").
+  size_t ss_timewait_count(const std::string& state_filter) const;
+  // `tw` of this namespace's /proc/net/sockstat: every timewait socket (substate TIME_WAIT or FIN_WAIT2).
+  size_t sockstat_tw() const;
 
  private:
   std::string name_;
 };
 
+// The TCP states `ss` can filter on, as tcpsight names them and as ss does.
+struct SsState {
+  const char* tcpsight;
+  const char* ss;
+};
+inline constexpr SsState kSsStates[] = {
+    {"ESTABLISHED", "established"}, {"SYN_SENT", "syn-sent"},   {"SYN_RECV", "syn-recv"},
+    {"FIN_WAIT1", "fin-wait-1"},    {"FIN_WAIT2", "fin-wait-2"}, {"TIME_WAIT", "time-wait"},
+    {"CLOSE", "closed"},            {"CLOSE_WAIT", "close-wait"}, {"LAST_ACK", "last-ack"},
+    {"LISTEN", "listening"},        {"CLOSING", "closing"},
+};
+
+// Polls `done` every `poll` until it holds (true) or `timeout` passes (false): for waiting on the
+// kernel (a socket state, an ss count), never a fixed sleep.
+bool wait_until(const std::function<bool()>& done, Seconds timeout, Seconds poll = 20ms);
+
 // Joins two namespaces with a veth pair named `ifname` on both sides and gives each end an address
-// with prefix, e.g. connect_veth(a, "10.200.1.1/24", b, "10.200.1.2/24"). Goes away with the namespaces.
+// with prefix, e.g. connect_veth(a, "10.200.1.1/24", b, "10.200.1.2/24") or IPv6 ("fd00:200::1/64",
+// added without duplicate address detection, so usable at once). Goes away with the namespaces.
 void connect_veth(const Netns& a, const std::string& cidr_a, const Netns& b, const std::string& cidr_b,
                   const std::string& ifname = "tsveth0");
 
@@ -220,16 +244,29 @@ Fd tcp_accept(const Fd& listener);
 uint16_t local_port(const Fd& socket);
 // Closes with SO_LINGER 0, so the kernel sends a reset instead of a FIN.
 void close_with_reset(Fd& socket);
+// The kernel's state of a TCP socket (TCP_INFO tcpi_state: TCP_ESTABLISHED, TCP_FIN_WAIT2, ...).
+int tcp_state(const Fd& socket);
+// Waits until the socket is in `state`; false after the timeout.
+bool wait_for_tcp_state(const Fd& socket, int state, Seconds timeout = 10s);
 
 enum class CloseMode {
   client_first,  // client closes, server closes after reading EOF: client socket goes to TIME_WAIT
   server_first,  // server closes, client closes after reading EOF: server socket goes to TIME_WAIT
   reset,         // client closes with a reset: no TIME_WAIT
+  // client shuts down its sending side, waits in FIN_WAIT2 for the server's ACK, then closes with
+  // SO_LINGER 0: FIN_WAIT2 -> CLOSE with a reset, no TIME_WAIT socket
+  half_close_then_reset,
+  // server sends data, client closes without reading it: the kernel aborts with a reset, no TIME_WAIT
+  unread_data,
+  // client closes, server reads EOF and keeps its socket open (CLOSE_WAIT, in ConnectionRun::kept):
+  // the orphaned client connection becomes a timewait socket in its FIN_WAIT2 substate
+  server_keeps_open,
 };
 
 struct ConnectionRun {
   uint16_t server_port = 0;
   std::vector<uint16_t> client_ports;  // one per connection made, in order
+  std::vector<Fd> kept;                // sockets left open (server_keeps_open: the server ends)
 };
 
 // In `netns`: a listener on addr:port (0: ephemeral), then `count` connections made one after another
