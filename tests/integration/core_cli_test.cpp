@@ -73,8 +73,19 @@ TEST(CoreCli, UnprivilegedUserGetsExitOneNamingThePrivilege) {
 
 // ---- clean exit -----------------------------------------------------------------------------------
 
-const std::set<std::string> kProgramNames = {"on_state_change",    "on_retransmit",  "on_synack_retransmit",
-                                             "on_send_reset",      "on_receive_reset", "dump_sockets"};
+const std::set<std::string> kProgramNames = {"on_state_change",      "on_retransmit",        "on_retransmit_err",
+                                             "on_synack_retransmit", "on_send_reset",        "on_send_reset_reason",
+                                             "on_receive_reset",     "dump_sockets"};
+
+// The tracepoint programs tcpsight loads here: of two variants, the one for the prototype the
+// kernel's BTF declares (tcp_retransmit_skb gains `err` in 6.17, tcp_send_reset a reason in 6.10).
+std::set<std::string> tracepoint_programs() {
+  return {"on_state_change",
+          btf_tracepoint_arguments("tcp_retransmit_skb") >= 3 ? "on_retransmit_err" : "on_retransmit",
+          "on_synack_retransmit",
+          btf_tracepoint_arguments("tcp_send_reset") >= 3 ? "on_send_reset_reason" : "on_send_reset",
+          "on_receive_reset"};
+}
 
 // bpftool may show a name cut to the kernel's 15 characters.
 bool is_tcpsight_program(const std::string& name) {
@@ -148,15 +159,14 @@ void expect_clean_exit(const std::vector<std::string>& args, Child::Stream ready
 
 TEST(CoreCli, TraceUnloadsEverythingOnSigterm) {
   TS_REQUIRE_ROOT_OR_SKIP();
-  expect_clean_exit({"trace", "--json"}, Child::Stream::err, "tracing",
-                    {"on_state_change", "on_retransmit", "on_synack_retransmit", "on_send_reset", "on_receive_reset"});
+  expect_clean_exit({"trace", "--json"}, Child::Stream::err, "tracing", tracepoint_programs());
 }
 
 TEST(CoreCli, StatsUnloadsEverythingOnSigterm) {
   TS_REQUIRE_ROOT_OR_SKIP();
-  expect_clean_exit({"stats", "--json", "--interval", "0.2"}, Child::Stream::out, "{",
-                    {"on_state_change", "on_retransmit", "on_synack_retransmit", "on_send_reset", "on_receive_reset",
-                     "dump_sockets"});
+  std::set<std::string> programs = tracepoint_programs();
+  programs.insert("dump_sockets");
+  expect_clean_exit({"stats", "--json", "--interval", "0.2"}, Child::Stream::out, "{", programs);
 }
 
 }  // namespace

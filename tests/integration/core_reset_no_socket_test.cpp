@@ -7,7 +7,6 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -26,23 +25,6 @@ namespace {
 
 constexpr size_t kConnects = 50;
 constexpr uint16_t kClosedPort = 40999;  // nothing listens on it in a fresh namespace
-
-// Arguments of the tcp_send_reset tracepoint as the kernel's BTF declares them, read with bpftool
-// rather than through tcpsight: "typedef void (*btf_trace_tcp_send_reset)(void *, const struct sock *,
-// const struct sk_buff *, const enum sk_rst_reason);" has 3 (the first parameter is the probe's data).
-int send_reset_tracepoint_arguments() {
-  const CommandResult r = run_command(
-      {"sh", "-c", "bpftool btf dump file /sys/kernel/btf/vmlinux format c | grep btf_trace_tcp_send_reset"}, {},
-      120s);
-  EXPECT_EQ(r.exit_code, 0) << r.err;
-  std::smatch m;
-  if (!std::regex_search(r.out, m, std::regex(R"(\(\*btf_trace_tcp_send_reset\)\(([^)]*)\))"))) {
-    ADD_FAILURE() << "no btf_trace_tcp_send_reset in the kernel's BTF";
-    return -1;
-  }
-  const std::string params = m[1].str();
-  return static_cast<int>(std::count(params.begin(), params.end(), ','));
-}
 
 // A client socket bound to an ephemeral port the kernel picks, then connected to the closed port:
 // refused by the kernel's reset. Returns the client's port.
@@ -94,8 +76,10 @@ class CoreResetNoSocket : public ::testing::TestWithParam<std::string> {};
 TEST_P(CoreResetNoSocket, ResetsForAClosedPortAreTheKernels) {
   TS_REQUIRE_ROOT_OR_SKIP();
   const std::string& loopback = GetParam();
-  const int arguments = send_reset_tracepoint_arguments();
-  ASSERT_GE(arguments, 2);
+  // Read with bpftool, not through tcpsight: "typedef void (*btf_trace_tcp_send_reset)(void *, const
+  // struct sock *, const struct sk_buff *, const enum sk_rst_reason);" has 3 arguments.
+  const int arguments = btf_tracepoint_arguments("tcp_send_reset");
+  ASSERT_GE(arguments, 2) << "no btf_trace_tcp_send_reset in the kernel's BTF";
   const bool kernel_reports_them = arguments >= 3;  // 6.10+
   report_figure("tcp_send_reset tracepoint arguments", arguments);
 

@@ -280,6 +280,20 @@ std::string run_checked(const std::vector<std::string>& argv, const SpawnOptions
   return r.out;
 }
 
+int btf_tracepoint_arguments(const std::string& tracepoint) {
+  const std::string typedef_name = "btf_trace_" + tracepoint;
+  const CommandResult r = run_command(
+      {"sh", "-c", "bpftool btf dump file /sys/kernel/btf/vmlinux format c | grep -F '(*" + typedef_name + ")('"}, {},
+      120s);
+  // "typedef void (*btf_trace_tcp_send_reset)(void *, const struct sock *, const struct sk_buff *, ...);"
+  const size_t name = r.out.find("(*" + typedef_name + ")(");
+  if (name == std::string::npos) return -1;
+  const size_t open = name + typedef_name.size() + 3, close = r.out.find(')', open);
+  if (close == std::string::npos) return -1;
+  return static_cast<int>(std::count(r.out.begin() + static_cast<std::ptrdiff_t>(open),
+                                     r.out.begin() + static_cast<std::ptrdiff_t>(close), ','));
+}
+
 // ---- network namespaces -------------------------------------------------------------------------
 
 namespace {

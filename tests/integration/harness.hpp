@@ -66,6 +66,11 @@ bool running_in_ci();
     }                                                                                       \
   } while (0)
 
+// Arguments of a tracepoint as the kernel's BTF declares it (bpftool's `btf_trace_NAME` typedef,
+// without the probe's own data pointer), e.g. 3 for tcp_send_reset from 6.10; -1 when absent. Read
+// independently of tcpsight, which makes the same choice from the same BTF.
+int btf_tracepoint_arguments(const std::string& tracepoint);
+
 // ---- commands -----------------------------------------------------------------------------------
 
 struct CommandResult {
