@@ -18,8 +18,11 @@ TEST(CoreStats, TimeWaitCensusMatchesSsAndEntriesAreCounted) {
   Child stats({tcpsight_binary(), "stats", "--json", "--interval", "0.5"}, ns.inside());
   ASSERT_TRUE(stats.wait_for_lines(Child::Stream::out, 1, 20s)) << "no first report; stderr: " << stats.err();
 
+  const KernelCounters before = ns.kernel_counters();
   const ConnectionRun run = make_connections(ns.name(), "127.0.0.1", kConnections, CloseMode::client_first);
   ASSERT_EQ(run.client_ports.size(), kConnections);
+  const auto out_rsts = static_cast<uint64_t>(ns.kernel_counters().at("Tcp.OutRsts") - before.at("Tcp.OutRsts"));
+  report_figure("Tcp.OutRsts delta", static_cast<double>(out_rsts));
 
   // A snapshot taken between two `ss` counts: nothing expires within a minute, so all three agree.
   const size_t ss_before = ns.ss_count("time-wait");
@@ -30,7 +33,10 @@ TEST(CoreStats, TimeWaitCensusMatchesSsAndEntriesAreCounted) {
   report_figure("ss time-wait before", static_cast<double>(ss_before));
   report_figure("stats sockets.TIME_WAIT", static_cast<double>(census));
   report_figure("ss time-wait after", static_cast<double>(ss_after));
-  EXPECT_EQ(ss_before, kConnections) << "every client socket should wait: the kernel's own view";
+  // Every client socket waits, unless the kernel reset its timewait socket (a segment it did not
+  // expect: 1 in 5,000 on 6.1 under QEMU, never seen on 6.18), which Tcp.OutRsts shows.
+  EXPECT_LE(ss_before, kConnections);
+  EXPECT_GE(ss_before + out_rsts, kConnections) << "the kernel's own view";
   EXPECT_TRUE(within_fraction(static_cast<double>(census), static_cast<double>(ss_before), 0.01))
       << "stats TIME_WAIT " << census << " vs ss " << ss_before;
   EXPECT_TRUE(within_fraction(static_cast<double>(census), static_cast<double>(ss_after), 0.01))
@@ -68,9 +74,15 @@ TEST(CoreStats, TimeWaitCensusMatchesSsAndEntriesAreCounted) {
   // Each active close handed its connection to a timewait socket, in TIME_WAIT or, when the ACK of
   // its FIN came before the peer's FIN, in FIN_WAIT2 (which the peer's FIN then turns into TIME_WAIT
   // without an event: a few in a thousand here).
-  EXPECT_EQ(entered + fin_wait2, kConnections) << last.dump();
+  const auto missed = last.at("events").at("missed").get<uint64_t>();
+  expect_counted(entered + fin_wait2, kConnections, missed, "timewait hand-overs vs connections closed");
   EXPECT_EQ(entered + fin_wait2, active_closes) << last.dump();
-  EXPECT_EQ(last.at("resets_sent").get<uint64_t>(), 0u) << "no reset in a clean close";
+  // Resets: the kernel's count; before 6.10 those sent without a socket are in Tcp.OutRsts only.
+  const auto resets = last.at("resets_sent").get<uint64_t>();
+  if (btf_tracepoint_arguments("tcp_send_reset") >= 3)
+    expect_counted(resets, out_rsts, missed, "resets sent vs Tcp.OutRsts");
+  else
+    EXPECT_LE(resets, out_rsts);
 }
 
 }  // namespace
