@@ -96,7 +96,10 @@ TEST_P(CoreBulkRetransmit, RetransmittedSegmentsEqualTcpRetransSegs) {
   ASSERT_FALSE(reports.empty());
   const auto counted = reports.back().at("retransmits").get<uint64_t>();
   report_figure("stats retransmits", static_cast<double>(counted));
-  EXPECT_EQ(static_cast<int64_t>(counted), kernel) << "Tcp.RetransSegs delta; " << note;
+  // A skipped run (the kernel's recursion guard) leaves out one buffer: at most 64 KiB of segments.
+  constexpr uint64_t kSegmentsPerBuffer = 64;
+  expect_counted(counted, static_cast<uint64_t>(kernel), reports.back().at("events").at("missed").get<uint64_t>(),
+                 "stats retransmits vs Tcp.RetransSegs delta; " + note, kSegmentsPerBuffer);
 
   // trace: the segments of its retransmit events, once it has shown them all.
   const auto retransmits = [](const std::vector<nlohmann::json>& events) {
@@ -123,7 +126,8 @@ TEST_P(CoreBulkRetransmit, RetransmittedSegmentsEqualTcpRetransSegs) {
   report_figure("trace events with segs > 1", static_cast<double>(multi));
   report_figure("trace largest segs", static_cast<double>(max_segs));
   EXPECT_NE(trace.err().find(" 0 lost"), std::string::npos) << trace.err();
-  EXPECT_EQ(traced, kernel) << "sum of segs vs Tcp.RetransSegs delta";
+  expect_counted(static_cast<uint64_t>(traced), static_cast<uint64_t>(kernel), trace_missed(trace.err()),
+                 "trace's sum of segs vs Tcp.RetransSegs delta", kSegmentsPerBuffer);
   // The veth passes the sender's GSO buffers whole, so a drop at the receiver loses many segments
   // at once and their retransmission is one buffer of several segments.
   EXPECT_GT(multi, 0) << "no retransmitted buffer held more than one segment";

@@ -5,6 +5,7 @@
 #include <csignal>
 #include <map>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,9 @@ struct ClosePath {
   size_t connections;
   std::optional<int> max_tw_buckets;  // net.ipv4.tcp_max_tw_buckets in the namespace
 };
+
+// For gtest's and ctest's test names and messages: the path's name, not its bytes.
+void PrintTo(const ClosePath& p, std::ostream* out) { *out << p.name; }
 
 // What the kernel should be left with once the connections of a path are closed: checked first, so
 // that each test is known to exercise its path before tcpsight is compared with the kernel.
@@ -66,6 +70,51 @@ std::optional<uint64_t> shown_state(const std::string& screen, const std::string
   return screen_number(screen, "^" + state + R"(\s+(\d+)\s)");
 }
 
+// What the kernel made, read once the closes are over.
+struct KernelView {
+  uint64_t time_wait = 0;     // ss time-wait
+  uint64_t fin_wait2_tw = 0;  // ss fin-wait-2 timewait sockets
+  uint64_t sockstat_tw = 0;   // every timewait socket
+  uint64_t out_rsts = 0;      // Tcp.OutRsts delta
+  bool reports_unowned_resets = false;  // tcp_send_reset fires with no socket (6.10+)
+};
+
+// What stats or serve counted over the run.
+struct Counted {
+  uint64_t entered = 0, fin_wait2 = 0, resets_sent = 0, resets_no_socket = 0;
+  uint64_t missed = 0;  // runs of its programs the kernel skipped (each may have left out one event)
+};
+
+void expect_kernels(const Counted& c, const KernelView& k, CloseMode mode, const std::string& who) {
+  // Every timewait socket the kernel made (none expires within 60 s) was counted at its hand-over,
+  // in its substate of that moment.
+  expect_counted(c.entered + c.fin_wait2, k.sockstat_tw, c.missed, who + ": hand-overs vs sockstat tw");
+  if (peer_fin_may_follow(mode)) {
+    // A FIN_WAIT2 timewait socket becomes a TIME_WAIT one when the peer's FIN arrives, inside
+    // tcp_timewait_state_process(), where the kernel has no tracepoint: tcpsight counted it as a
+    // FIN_WAIT2 hand-over and cannot see the change (DISABLED_ test below). Here the peer closes at
+    // once, so its FIN nearly always reaches the full socket first; when the ACK of our FIN comes
+    // first (1 in 100 server closes on 6.18, 195 in 5,000 client closes on 6.1 under QEMU), ss has
+    // that many more TIME_WAIT sockets than tcpsight has entries, and as many fewer FIN-WAIT-2 ones.
+    EXPECT_LE(c.entered, k.time_wait) << who << ": TIME_WAIT entries beyond the kernel's TIME_WAIT sockets";
+    if (c.missed == 0) {
+      EXPECT_EQ(c.fin_wait2 - (k.time_wait - c.entered), k.fin_wait2_tw)
+          << who << ": the FIN_WAIT2 hand-overs that ss does not show as FIN-WAIT-2 are its extra TIME-WAIT sockets";
+    }
+  } else {
+    expect_counted(c.entered, k.time_wait, c.missed, who + ": TIME_WAIT entries vs ss time-wait");
+    expect_counted(c.fin_wait2, k.fin_wait2_tw, c.missed, who + ": FIN_WAIT2 hand-overs vs ss fin-wait-2 timewait");
+  }
+  if (k.reports_unowned_resets) {
+    expect_counted(c.resets_sent, k.out_rsts, c.missed, who + ": resets sent vs Tcp.OutRsts");
+  } else {
+    // Before 6.10 a reset for a segment no socket wanted (here: the peer's FIN to a connection
+    // that tcp_max_tw_buckets left without a timewait socket) is in Tcp.OutRsts only.
+    EXPECT_LE(c.resets_sent, k.out_rsts) << who;
+    EXPECT_EQ(c.resets_no_socket, 0u) << who << ": this kernel reports no reset without a socket";
+  }
+}
+
 class CoreClosePaths : public ::testing::TestWithParam<ClosePath> {};
 
 TEST_P(CoreClosePaths, TimewaitSocketsAndStatesAreTheKernels) {
@@ -98,19 +147,20 @@ TEST_P(CoreClosePaths, TimewaitSocketsAndStatesAreTheKernels) {
   ASSERT_TRUE(wait_until(settled, 10s, 50ms))
       << path.name << ": the kernel did not end as expected: " << describe(ns.ss_counts()) << "fin-wait-2 timewait "
       << ns.ss_timewait_count("fin-wait-2");
-  const size_t kernel_time_wait = ns.ss_count("time-wait");
-  const size_t kernel_fin_wait2_tw = ns.ss_timewait_count("fin-wait-2");
-  const size_t sockstat_tw = ns.sockstat_tw();
   const std::map<std::string, size_t> ss = ns.ss_counts();
   const KernelCounters after = ns.kernel_counters();
-  const int64_t out_rsts = after.at("Tcp.OutRsts") - before.at("Tcp.OutRsts");
+  const KernelView kernel{.time_wait = ns.ss_count("time-wait"),
+                          .fin_wait2_tw = ns.ss_timewait_count("fin-wait-2"),
+                          .sockstat_tw = ns.sockstat_tw(),
+                          .out_rsts = static_cast<uint64_t>(after.at("Tcp.OutRsts") - before.at("Tcp.OutRsts")),
+                          .reports_unowned_resets = btf_tracepoint_arguments("tcp_send_reset") >= 3};
   const int64_t overflow = after.at("TcpExt.TCPTimeWaitOverflow") - before.at("TcpExt.TCPTimeWaitOverflow");
-  report_figure("ss time-wait", static_cast<double>(kernel_time_wait));
-  report_figure("ss fin-wait-2 timewait sockets", static_cast<double>(kernel_fin_wait2_tw));
-  report_figure("sockstat tw", static_cast<double>(sockstat_tw));
-  report_figure("Tcp.OutRsts delta", static_cast<double>(out_rsts));
+  report_figure("ss time-wait", static_cast<double>(kernel.time_wait));
+  report_figure("ss fin-wait-2 timewait sockets", static_cast<double>(kernel.fin_wait2_tw));
+  report_figure("sockstat tw", static_cast<double>(kernel.sockstat_tw));
+  report_figure("Tcp.OutRsts delta", static_cast<double>(kernel.out_rsts));
   report_figure("TcpExt.TCPTimeWaitOverflow delta", static_cast<double>(overflow));
-  EXPECT_EQ(sockstat_tw, kernel_time_wait + kernel_fin_wait2_tw) << "sockstat's tw counts both substates";
+  EXPECT_EQ(kernel.sockstat_tw, kernel.time_wait + kernel.fin_wait2_tw) << "sockstat's tw counts both substates";
   EXPECT_EQ(overflow, want.tw_overflow) << "tcp_max_tw_buckets turned the rest away";
   EXPECT_EQ(ss.at("CLOSE_WAIT"), want.close_wait) << describe(ss);
   EXPECT_EQ(ss.at("CLOSE"), 0u) << "ss lists no unhashed socket";
@@ -124,29 +174,16 @@ TEST_P(CoreClosePaths, TimewaitSocketsAndStatesAreTheKernels) {
   const auto reports = json_lines(stats.out());
   ASSERT_FALSE(reports.empty());
   const nlohmann::json& last = reports.back();
-  const auto entered = last.at("time_wait").at("entered").get<uint64_t>();
-  const auto fin_wait2 = last.at("fin_wait2_handed_over").get<uint64_t>();
-  report_figure("stats time_wait.entered", static_cast<double>(entered));
-  report_figure("stats fin_wait2_handed_over", static_cast<double>(fin_wait2));
-  // Every timewait socket the kernel made (none expires within 60 s) was counted at its hand-over,
-  // in its substate of that moment.
-  EXPECT_EQ(entered + fin_wait2, sockstat_tw) << "hand-overs vs every timewait socket of the namespace";
-  const int64_t converted = static_cast<int64_t>(kernel_time_wait) - static_cast<int64_t>(entered);
-  report_figure("FIN_WAIT2 timewait sockets that became TIME_WAIT", static_cast<double>(converted));
-  if (peer_fin_may_follow(path.mode)) {
-    // A FIN_WAIT2 timewait socket becomes a TIME_WAIT one when the peer's FIN arrives, inside
-    // tcp_timewait_state_process(), where the kernel has no tracepoint: tcpsight counted it as a
-    // FIN_WAIT2 hand-over and cannot see the change (DISABLED_ test below). Here the peer closes at
-    // once, so its FIN nearly always reaches the full socket first; when the ACK of our FIN comes
-    // first (seen for 1 in 100 server closes), ss has that many more TIME_WAIT sockets than tcpsight
-    // entries, and as many fewer FIN-WAIT-2 ones: the two gaps must be the same sockets.
-    EXPECT_GE(converted, 0) << "TIME_WAIT entries beyond the kernel's TIME_WAIT sockets";
-    EXPECT_EQ(static_cast<int64_t>(fin_wait2) - converted, static_cast<int64_t>(kernel_fin_wait2_tw));
-  } else {
-    EXPECT_EQ(entered, kernel_time_wait) << "TIME_WAIT entries vs the kernel's TIME_WAIT sockets";
-    EXPECT_EQ(fin_wait2, kernel_fin_wait2_tw) << "FIN_WAIT2 hand-overs vs the kernel's FIN-WAIT-2 timewait sockets";
-  }
-  EXPECT_EQ(static_cast<int64_t>(last.at("resets_sent").get<uint64_t>()), out_rsts) << "Tcp.OutRsts delta";
+  const Counted counted{.entered = last.at("time_wait").at("entered").get<uint64_t>(),
+                        .fin_wait2 = last.at("fin_wait2_handed_over").get<uint64_t>(),
+                        .resets_sent = last.at("resets_sent").get<uint64_t>(),
+                        .resets_no_socket = last.at("resets_sent_no_socket").get<uint64_t>(),
+                        .missed = last.at("events").at("missed").get<uint64_t>()};
+  report_figure("stats time_wait.entered", static_cast<double>(counted.entered));
+  report_figure("stats fin_wait2_handed_over", static_cast<double>(counted.fin_wait2));
+  report_figure("FIN_WAIT2 timewait sockets that became TIME_WAIT",
+                static_cast<double>(kernel.time_wait) - static_cast<double>(counted.entered));
+  expect_kernels(counted, kernel, path.mode, "stats");
   EXPECT_EQ(last.at("events").at("lost").get<uint64_t>(), 0u);
 
   // 2. A fresh snapshot: every state as ss counts it (ss was read just before; nothing moves, as
@@ -158,7 +195,7 @@ TEST_P(CoreClosePaths, TimewaitSocketsAndStatesAreTheKernels) {
     const uint64_t shown = sockets.contains(s.tcpsight) ? sockets.at(s.tcpsight).get<uint64_t>() : 0;
     EXPECT_EQ(shown, ss.at(s.tcpsight)) << s.tcpsight << " vs ss state " << s.ss << "; " << snapshot.dump();
   }
-  EXPECT_EQ(snapshot.at("time_wait").at("count").get<uint64_t>(), kernel_time_wait);
+  EXPECT_EQ(snapshot.at("time_wait").at("count").get<uint64_t>(), kernel.time_wait);
   EXPECT_EQ(ns.ss_counts(), ss) << "the kernel moved during the snapshot";
 
   // 3. top's STATES panel, once a refresh has caught up with the kernel.
@@ -176,13 +213,17 @@ TEST_P(CoreClosePaths, TimewaitSocketsAndStatesAreTheKernels) {
 
   // 4. One scrape of serve, which ran through it all. The scrape's own connection is open while
   // serve takes its snapshot: two more ESTABLISHED sockets (both ends) than ss saw before it.
+  SCOPED_TRACE("serve: " + recursion_note(served.child().pid()));
   const serve::HttpReply reply = served.get("/metrics");
   ASSERT_EQ(reply.status, 200);
   const auto m = serve::samples_of(reply.body);
-  // serve counted the same kernel events as stats: the same figures (checked against the kernel above).
-  EXPECT_EQ(serve::sample(m, "tcpsight_time_wait_entered_total"), static_cast<double>(entered));
-  EXPECT_EQ(serve::sample(m, "tcpsight_fin_wait2_orphans_total"), static_cast<double>(fin_wait2));
-  EXPECT_EQ(serve::sample(m, R"(tcpsight_resets_total{direction="sent"})"), static_cast<double>(out_rsts));
+  const auto value = [&](const std::string& series) { return static_cast<uint64_t>(serve::sample(m, series)); };
+  expect_kernels({.entered = value("tcpsight_time_wait_entered_total"),
+                  .fin_wait2 = value("tcpsight_fin_wait2_orphans_total"),
+                  .resets_sent = value(R"(tcpsight_resets_total{direction="sent"})"),
+                  .resets_no_socket = value("tcpsight_resets_no_socket_total"),
+                  .missed = value("tcpsight_events_missed_total")},
+                 kernel, path.mode, "serve");
   for (const SsState& s : kSsStates) {
     if (std::string(s.tcpsight) == "CLOSE") continue;  // not a state serve reports (ss has none: above)
     const double scrape_itself = std::string(s.tcpsight) == "ESTABLISHED" ? 2 : 0;

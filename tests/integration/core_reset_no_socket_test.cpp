@@ -90,7 +90,8 @@ TEST_P(CoreResetNoSocket, ResetsForAClosedPortAreTheKernels) {
   ASSERT_TRUE(trace.wait_for_line(Child::Stream::err, "tracing", 20s)) << trace.err();
   const KernelCounters before = ns.kernel_counters();
 
-  std::set<std::string> clients;
+  // Each client's port is free again once its connect is refused, so a later one may get it too.
+  std::multiset<std::string> clients;
   run_in_netns(ns.name(), [&] {
     for (size_t i = 0; i < kConnects; ++i) clients.insert(endpoint(loopback, refused_connect(loopback)));
   });
@@ -133,10 +134,11 @@ TEST_P(CoreResetNoSocket, ResetsForAClosedPortAreTheKernels) {
         << "README.md should say that kernels before 6.10 report no reset sent without a socket";
     return;
   }
-  EXPECT_EQ(static_cast<int64_t>(sent), out_rsts) << "Tcp.OutRsts delta";
-  EXPECT_EQ(no_socket, kConnects);
-  EXPECT_EQ(events.size(), kConnects) << trace.err();
-  std::set<std::string> remotes;
+  const auto missed = last.at("events").at("missed").get<uint64_t>();
+  expect_counted(sent, static_cast<uint64_t>(out_rsts), missed, "resets_sent vs Tcp.OutRsts delta");
+  expect_counted(no_socket, kConnects, missed, "resets_sent_no_socket vs refused connects");
+  expect_counted(events.size(), kConnects, trace_missed(trace.err()), "trace's reset_sent events");
+  std::multiset<std::string> remotes;
   for (const auto& e : events) {
     EXPECT_TRUE(e.value("no_socket", false)) << e.dump();
     EXPECT_EQ(e.value("reason", ""), "NO_SOCKET") << e.dump();
@@ -144,7 +146,10 @@ TEST_P(CoreResetNoSocket, ResetsForAClosedPortAreTheKernels) {
     EXPECT_TRUE(e.at("state").is_null()) << e.dump();
     remotes.insert(e.value("remote", ""));
   }
-  EXPECT_EQ(remotes, clients) << "remote: each refused client's own port";
+  if (events.size() == kConnects) {
+    EXPECT_EQ(remotes, clients) << "remote: each refused client's own port, once per connect";
+  }
+  for (const std::string& r : remotes) EXPECT_TRUE(clients.count(r)) << r << " was no refused client";
 }
 
 INSTANTIATE_TEST_SUITE_P(Families, CoreResetNoSocket, ::testing::Values("127.0.0.1", "::1"),

@@ -83,15 +83,21 @@ TEST(CoreSynFlood, SynAckRetransmitsCarryTheSpoofedSourcesAndMatchTheKernel) {
   ASSERT_FALSE(reports.empty());
   const auto counted = reports.back().at("synack_retransmits").get<uint64_t>();
   report_figure("stats synack_retransmits", static_cast<double>(counted));
-  EXPECT_EQ(static_cast<int64_t>(counted), kernel) << "TcpExt.TCPSynRetrans delta; " << note;
+  expect_counted(counted, static_cast<uint64_t>(kernel), reports.back().at("events").at("missed").get<uint64_t>(),
+                 "stats synack_retransmits vs TcpExt.TCPSynRetrans delta; " + note);
   EXPECT_EQ(reports.back().at("retransmits").get<uint64_t>(), 0u) << "no data retransmission";
 
   trace.signal(SIGTERM);
   ASSERT_EQ(trace.wait(10s), 0) << trace.err();
   const auto events = synack_events();
   report_figure("trace synack_retransmit events", static_cast<double>(events.size()));
-  EXPECT_EQ(static_cast<int64_t>(events.size()), kernel) << trace.err();
-  EXPECT_EQ(remotes(events), spoofed) << "remote: each SYN's spoofed source and port";
+  const uint64_t trace_skipped = trace_missed(trace.err());
+  expect_counted(events.size(), static_cast<uint64_t>(kernel), trace_skipped, "trace's synack_retransmit events");
+  if (trace_skipped == 0) {
+    EXPECT_EQ(remotes(events), spoofed) << "remote: each SYN's spoofed source and port";
+  } else {
+    for (const std::string& r : remotes(events)) EXPECT_TRUE(spoofed.count(r)) << r << " was not a spoofed source";
+  }
   for (const auto& e : events) {
     EXPECT_EQ(e.value("local", ""), listener) << e.dump();
     EXPECT_EQ(e.value("state", ""), "NEW_SYN_RECV") << e.dump();  // a request socket

@@ -735,6 +735,27 @@ void report_figure(const std::string& name, double value) {
   ::testing::Test::RecordProperty(name, text.str());
 }
 
+void expect_counted(uint64_t counted, uint64_t kernel, uint64_t missed, const std::string& what, uint64_t per_run) {
+  if (missed == 0) {
+    EXPECT_EQ(counted, kernel) << what;
+    return;
+  }
+  const uint64_t floor = kernel > missed * per_run ? kernel - missed * per_run : 0;
+  EXPECT_TRUE(counted >= floor && counted <= kernel)
+      << what << ": counted " << counted << ", the kernel's " << kernel << ", and the kernel skipped " << missed
+      << " runs of tcpsight's programs (recursion guard), so at least " << floor;
+}
+
+uint64_t trace_missed(const std::string& trace_stderr) {
+  const size_t at = trace_stderr.rfind(" missed by the kernel");
+  if (at == std::string::npos) {
+    ADD_FAILURE() << "no summary from trace: " << trace_stderr;
+    return 0;
+  }
+  const size_t start = trace_stderr.find_last_not_of("0123456789", at - 1) + 1;
+  return std::stoull(trace_stderr.substr(start, at - start));
+}
+
 bool within_fraction(double a, double b, double tolerance) {
   return std::abs(a - b) <= tolerance * std::max(std::abs(a), std::abs(b));
 }

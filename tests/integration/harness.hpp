@@ -319,6 +319,15 @@ nlohmann::json stats_once(const Netns& ns);
 // property (in --gtest_output=xml).
 void report_figure(const std::string& name, double value);
 
+// `counted` is tcpsight's count of `kernel` things the kernel did: equal, unless the kernel skipped
+// runs of tcpsight's programs (`missed`, its recursion guard; tcpsight shows them as missed and
+// they are in no count), each of which may have left out up to `per_run` of them:
+// kernel - missed * per_run <= counted <= kernel. Fails the test (ADD_FAILURE) otherwise.
+void expect_counted(uint64_t counted, uint64_t kernel, uint64_t missed, const std::string& what,
+                    uint64_t per_run = 1);
+// The number before " missed by the kernel" in the summary trace prints to stderr at its end.
+uint64_t trace_missed(const std::string& trace_stderr);
+
 // |a - b| <= tolerance * max(a, b), e.g. within_fraction(x, y, 0.01) for "within 1%".
 bool within_fraction(double a, double b, double tolerance);
 
