@@ -156,6 +156,19 @@ static __always_inline void keep_tuple(struct sock_info *info, struct ts_event *
 	}
 }
 
+/* keep_tuple() for a state change that is not streamed: keeps the socket's tuple once it has both
+ * ports (not a listener's, nor a child's before 6.15 that still carries its listener's). */
+static __always_inline void remember_tuple(struct sock_info *info, const struct sock *sk)
+{
+	const struct sock_common *skc = &sk->__sk_common;
+	__u8 family;
+
+	if (!skc->skc_num || !skc->skc_dport)
+		return;
+	skc_read_tuple(skc, &family, info->saddr, info->daddr, &info->sport, &info->dport);
+	info->tuple_known = 1;
+}
+
 /* A record's room in the ring buffer: the record and the buffer's 8-byte header. */
 #define RECORD_STRIDE (sizeof(struct ts_event) + 8)
 
@@ -267,8 +280,13 @@ int BPF_PROG(on_state_change, struct sock *sk, int oldstate, int newstate)
 			count(&c->connection_duration_us[log2_slot(life_ns / 1000)]);
 	}
 
-	if (!wanted(TS_EV_STATE))
+	if (!wanted(TS_EV_STATE)) {
+		/* Streamed resets and retransmits still need the tuple that keep_tuple() restores once
+		 * the kernel has released the local port (top streams them without state events). */
+		if (info && (wanted(TS_EV_RESET_SENT) || wanted(TS_EV_RESET_RECEIVED) || wanted(TS_EV_RETRANSMIT)))
+			remember_tuple(info, sk);
 		return 0;
+	}
 	if (info && child_tuple_pending) {
 		info->deferred_open_ns = now;
 		return 0;

@@ -73,15 +73,17 @@ TEST(CoreCli, UnprivilegedUserGetsExitOneNamingThePrivilege) {
 
 // ---- clean exit -----------------------------------------------------------------------------------
 
-const std::set<std::string> kProgramNames = {"on_state_change",   "on_retransmit",        "on_retransmit_err",
-                                             "on_synack_retransmit", "on_send_reset",      "on_send_reset_reason",
-                                             "on_receive_reset",  "dump_sockets",         "dump_socket_owners"};
+const std::set<std::string> kProgramNames = {"on_state_change",      "on_retransmit",        "on_retransmit_err",
+                                             "on_synack_retransmit", "on_send_reset",        "on_send_reset_reason",
+                                             "on_receive_reset",     "dump_sockets",         "dump_socket_owners"};
 
-// The tracepoint programs a kernel gets: one variant of each tracepoint whose arguments changed,
-// told from the kernel's own BTF here, not from tcpsight.
+// The tracepoint programs tcpsight loads here: of two variants, the one for the prototype the
+// kernel's BTF declares (tcp_retransmit_skb gains `err` in 6.17, tcp_send_reset a reason in 6.10).
 std::set<std::string> tracepoint_programs() {
-  return {"on_state_change", tracepoint_arguments("tcp_retransmit_skb") >= 3 ? "on_retransmit_err" : "on_retransmit",
-          "on_synack_retransmit", tracepoint_arguments("tcp_send_reset") >= 3 ? "on_send_reset_reason" : "on_send_reset",
+  return {"on_state_change",
+          tracepoint_arguments("tcp_retransmit_skb") >= 3 ? "on_retransmit_err" : "on_retransmit",
+          "on_synack_retransmit",
+          tracepoint_arguments("tcp_send_reset") >= 3 ? "on_send_reset_reason" : "on_send_reset",
           "on_receive_reset"};
 }
 
@@ -164,7 +166,7 @@ TEST(CoreCli, TraceUnloadsEverythingOnSigterm) {
 
 TEST(CoreCli, StatsUnloadsEverythingOnSigterm) {
   TS_REQUIRE_ROOT_OR_SKIP();
-  auto programs = tracepoint_programs();
+  std::set<std::string> programs = tracepoint_programs();
   programs.insert("dump_sockets");
   expect_clean_exit({"stats", "--json", "--interval", "0.2"}, Child::Stream::out, "{", programs);
 }

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sched.h>
 #include <sys/prctl.h>
@@ -285,14 +286,6 @@ bool Child::wait_for_lines(Stream s, size_t n, Seconds timeout) {
 
 // ---- waiting ------------------------------------------------------------------------------------
 
-bool wait_until(const std::function<bool()>& condition, Seconds timeout) {
-  const auto deadline = deadline_after(timeout);
-  for (;;) {
-    if (condition()) return true;
-    if (SteadyClock::now() >= deadline) return false;
-    std::this_thread::sleep_for(100ms);
-  }
-}
 
 // ---- commands -----------------------------------------------------------------------------------
 
@@ -318,6 +311,7 @@ std::string run_checked(const std::vector<std::string>& argv, const SpawnOptions
                   << r.err;
   return r.out;
 }
+
 
 // ---- network namespaces -------------------------------------------------------------------------
 
@@ -400,11 +394,52 @@ size_t Netns::wait_for_ss_count(const std::string& state_filter, size_t n, Secon
   return count;
 }
 
+std::map<std::string, size_t> Netns::ss_counts() const {
+  std::map<std::string, size_t> counts;
+  for (const SsState& s : kSsStates) counts[s.tcpsight] = ss_count(s.ss);
+  return counts;
+}
+
+size_t Netns::ss_timewait_count(const std::string& state_filter) const {
+  const std::string out = run_checked({"ss", "-tanoH", "state", state_filter});
+  size_t n = 0;
+  std::istringstream in(out);
+  for (std::string line; std::getline(in, line);)
+    if (line.find("timer:(timewait,") != std::string::npos) ++n;
+  return n;
+}
+
+size_t Netns::sockstat_tw() const {
+  // "TCP: inuse 1 orphan 0 tw 100 alloc 3 mem 0"
+  const std::string out = run_checked({"cat", "/proc/net/sockstat"});
+  const size_t at = out.find(" tw ");
+  if (at == std::string::npos) {
+    ADD_FAILURE() << "no tw in /proc/net/sockstat of " << name_ << ":\n" << out;
+    return 0;
+  }
+  return std::stoul(out.substr(at + 4));
+}
+
+bool wait_until(const std::function<bool()>& done, Seconds timeout, Seconds poll) {
+  const auto deadline = deadline_after(timeout);
+  for (;;) {
+    if (done()) return true;
+    if (SteadyClock::now() >= deadline) return false;
+    std::this_thread::sleep_for(poll);
+  }
+}
+
 void connect_veth(const Netns& a, const std::string& cidr_a, const Netns& b, const std::string& cidr_b,
                   const std::string& ifname) {
   a.run_checked({"ip", "link", "add", ifname, "type", "veth", "peer", "name", ifname, "netns", b.name()});
-  a.run_checked({"ip", "addr", "add", cidr_a, "dev", ifname});
-  b.run_checked({"ip", "addr", "add", cidr_b, "dev", ifname});
+  // IPv6 addresses without duplicate address detection: usable as soon as the link is up.
+  const auto add = [&](const Netns& ns, const std::string& cidr) {
+    std::vector<std::string> argv{"ip", "addr", "add", cidr, "dev", ifname};
+    if (cidr.find(':') != std::string::npos) argv.push_back("nodad");
+    ns.run_checked(argv);
+  };
+  add(a, cidr_a);
+  add(b, cidr_b);
   a.run_checked({"ip", "link", "set", ifname, "up"});
   b.run_checked({"ip", "link", "set", ifname, "up"});
 }
@@ -558,6 +593,18 @@ void close_with_reset(Fd& socket) {
   socket.reset();
 }
 
+int tcp_state(const Fd& socket) {
+  tcp_info info{};
+  socklen_t length = sizeof info;
+  if (getsockopt(socket.get(), IPPROTO_TCP, TCP_INFO, &info, &length) != 0)
+    throw std::runtime_error(errno_text("getsockopt TCP_INFO"));
+  return info.tcpi_state;
+}
+
+bool wait_for_tcp_state(const Fd& socket, int state, Seconds timeout) {
+  return wait_until([&] { return tcp_state(socket) == state; }, timeout, 1ms);
+}
+
 namespace {
 
 // Blocks until the peer's FIN (read returns 0) or a reset; discards any data.
@@ -567,6 +614,12 @@ void read_until_closed(const Fd& socket) {
     const ssize_t n = read(socket.get(), buf, sizeof buf);
     if (n == 0 || (n < 0 && errno != EINTR)) return;
   }
+}
+
+void expect_state(const Fd& socket, int state, const char* what) {
+  if (!wait_for_tcp_state(socket, state))
+    throw std::runtime_error(std::string(what) + ": socket still in state " + std::to_string(tcp_state(socket)) +
+                             ", not " + std::to_string(state));
 }
 
 }  // namespace
@@ -597,6 +650,30 @@ ConnectionRun make_connections(const std::string& netns, const std::string& addr
           close_with_reset(client);
           read_until_closed(server);
           server.reset();
+          break;
+        case CloseMode::half_close_then_reset:
+          if (shutdown(client.get(), SHUT_WR) != 0) throw std::runtime_error(errno_text("shutdown"));
+          read_until_closed(server);                                  // the client's FIN
+          expect_state(client, TCP_FIN_WAIT2, "half-closed client");  // the server acked it
+          close_with_reset(client);
+          expect_state(server, TCP_CLOSE, "server after the client's reset");
+          server.reset();
+          break;
+        case CloseMode::unread_data: {
+          const char data[] = "unread";
+          if (write(server.get(), data, sizeof data) != static_cast<ssize_t>(sizeof data))
+            throw std::runtime_error(errno_text("write"));
+          pollfd p{client.get(), POLLIN, 0};
+          if (poll(&p, 1, 10000) != 1) throw std::runtime_error("the server's data never reached the client");
+          client.reset();  // data unread: the kernel sends a reset instead of a FIN
+          expect_state(server, TCP_CLOSE, "server after the client's abort");
+          server.reset();
+          break;
+        }
+        case CloseMode::server_keeps_open:
+          client.reset();
+          read_until_closed(server);
+          run.kept.push_back(std::move(server));
           break;
       }
     }
@@ -681,6 +758,27 @@ void report_figure(const std::string& name, double value) {
   std::printf("[ figure   ] %s = %s\n", name.c_str(), text.str().c_str());
   std::fflush(stdout);
   ::testing::Test::RecordProperty(name, text.str());
+}
+
+void expect_counted(uint64_t counted, uint64_t kernel, uint64_t missed, const std::string& what, uint64_t per_run) {
+  if (missed == 0) {
+    EXPECT_EQ(counted, kernel) << what;
+    return;
+  }
+  const uint64_t floor = kernel > missed * per_run ? kernel - missed * per_run : 0;
+  EXPECT_TRUE(counted >= floor && counted <= kernel)
+      << what << ": counted " << counted << ", the kernel's " << kernel << ", and the kernel skipped " << missed
+      << " runs of tcpsight's programs (recursion guard), so at least " << floor;
+}
+
+uint64_t trace_missed(const std::string& trace_stderr) {
+  const size_t at = trace_stderr.rfind(" missed by the kernel");
+  if (at == std::string::npos) {
+    ADD_FAILURE() << "no summary from trace: " << trace_stderr;
+    return 0;
+  }
+  const size_t start = trace_stderr.find_last_not_of("0123456789", at - 1) + 1;
+  return std::stoull(trace_stderr.substr(start, at - start));
 }
 
 bool within_fraction(double a, double b, double tolerance) {

@@ -71,10 +71,6 @@ bool running_in_ci();
 // gate on this, the kernel's own word, where a tracepoint changed between kernels.
 int tracepoint_arguments(const std::string& tracepoint);
 
-// ---- waiting ------------------------------------------------------------------------------------
-
-// Checks `condition` every 100 ms until it holds (true) or `timeout` has passed (false).
-bool wait_until(const std::function<bool()>& condition, Seconds timeout);
 
 // ---- commands -----------------------------------------------------------------------------------
 
@@ -172,13 +168,37 @@ class Netns {
   size_t ss_count(const std::string& state_filter, const std::vector<std::string>& extra = {}) const;
   // Waits until ss_count(state_filter) is at least n, or the timeout passed; returns the last count.
   size_t wait_for_ss_count(const std::string& state_filter, size_t n, Seconds timeout) const;
+  // What `ss -tanH` counts in each of the states of kSsStates, keyed by tcpsight's name.
+  std::map<std::string, size_t> ss_counts() const;
+  // Timewait sockets `ss -tanoH state <filter>` lists (their timer is "timewait"), e.g. the
+  // orphaned FIN_WAIT2 connections the kernel keeps as timewait sockets: ss_timewait_count("fin-wait-2").
+  size_t ss_timewait_count(const std::string& state_filter) const;
+  // `tw` of this namespace's /proc/net/sockstat: every timewait socket (substate TIME_WAIT or FIN_WAIT2).
+  size_t sockstat_tw() const;
 
  private:
   std::string name_;
 };
 
+// The TCP states `ss` can filter on, as tcpsight names them and as ss does.
+struct SsState {
+  const char* tcpsight;
+  const char* ss;
+};
+inline constexpr SsState kSsStates[] = {
+    {"ESTABLISHED", "established"}, {"SYN_SENT", "syn-sent"},   {"SYN_RECV", "syn-recv"},
+    {"FIN_WAIT1", "fin-wait-1"},    {"FIN_WAIT2", "fin-wait-2"}, {"TIME_WAIT", "time-wait"},
+    {"CLOSE", "closed"},            {"CLOSE_WAIT", "close-wait"}, {"LAST_ACK", "last-ack"},
+    {"LISTEN", "listening"},        {"CLOSING", "closing"},
+};
+
+// Polls `done` every `poll` until it holds (true) or `timeout` passes (false): for waiting on the
+// kernel (a socket state, an ss count), never a fixed sleep.
+bool wait_until(const std::function<bool()>& done, Seconds timeout, Seconds poll = 20ms);
+
 // Joins two namespaces with a veth pair named `ifname` on both sides and gives each end an address
-// with prefix, e.g. connect_veth(a, "10.200.1.1/24", b, "10.200.1.2/24"). Goes away with the namespaces.
+// with prefix, e.g. connect_veth(a, "10.200.1.1/24", b, "10.200.1.2/24") or IPv6 ("fd00:200::1/64",
+// added without duplicate address detection, so usable at once). Goes away with the namespaces.
 void connect_veth(const Netns& a, const std::string& cidr_a, const Netns& b, const std::string& cidr_b,
                   const std::string& ifname = "tsveth0");
 
@@ -232,16 +252,29 @@ Fd tcp_accept(const Fd& listener);
 uint16_t local_port(const Fd& socket);
 // Closes with SO_LINGER 0, so the kernel sends a reset instead of a FIN.
 void close_with_reset(Fd& socket);
+// The kernel's state of a TCP socket (TCP_INFO tcpi_state: TCP_ESTABLISHED, TCP_FIN_WAIT2, ...).
+int tcp_state(const Fd& socket);
+// Waits until the socket is in `state`; false after the timeout.
+bool wait_for_tcp_state(const Fd& socket, int state, Seconds timeout = 10s);
 
 enum class CloseMode {
   client_first,  // client closes, server closes after reading EOF: client socket goes to TIME_WAIT
   server_first,  // server closes, client closes after reading EOF: server socket goes to TIME_WAIT
   reset,         // client closes with a reset: no TIME_WAIT
+  // client shuts down its sending side, waits in FIN_WAIT2 for the server's ACK, then closes with
+  // SO_LINGER 0: FIN_WAIT2 -> CLOSE with a reset, no TIME_WAIT socket
+  half_close_then_reset,
+  // server sends data, client closes without reading it: the kernel aborts with a reset, no TIME_WAIT
+  unread_data,
+  // client closes, server reads EOF and keeps its socket open (CLOSE_WAIT, in ConnectionRun::kept):
+  // the orphaned client connection becomes a timewait socket in its FIN_WAIT2 substate
+  server_keeps_open,
 };
 
 struct ConnectionRun {
   uint16_t server_port = 0;
   std::vector<uint16_t> client_ports;  // one per connection made, in order
+  std::vector<Fd> kept;                // sockets left open (server_keeps_open: the server ends)
 };
 
 // In `netns`: a listener on addr:port (0: ephemeral), then `count` connections made one after another
@@ -293,6 +326,14 @@ void report_figure(const std::string& name, double value);
 // Debian 12 VM, 2026-11, where the reference loop takes 25.5 ms of CPU); at least 1. Under QEMU's
 // emulation (the kernel matrix) it is 10 or more. A budget "1% of a core" means 1% times this.
 double cpu_slowdown();
+// `counted` is tcpsight's count of `kernel` things the kernel did: equal, unless the kernel skipped
+// runs of tcpsight's programs (`missed`, its recursion guard; tcpsight shows them as missed and
+// they are in no count), each of which may have left out up to `per_run` of them:
+// kernel - missed * per_run <= counted <= kernel. Fails the test (ADD_FAILURE) otherwise.
+void expect_counted(uint64_t counted, uint64_t kernel, uint64_t missed, const std::string& what,
+                    uint64_t per_run = 1);
+// The number before " missed by the kernel" in the summary trace prints to stderr at its end.
+uint64_t trace_missed(const std::string& trace_stderr);
 
 // |a - b| <= tolerance * max(a, b), e.g. within_fraction(x, y, 0.01) for "within 1%".
 bool within_fraction(double a, double b, double tolerance);

@@ -61,6 +61,7 @@ int run_serve(const ServeOptions& options) {
         input.build = build;
         input.histograms = !options.no_histograms;
         input.snapshot_age_seconds = snapshots->age();
+        input.events_missed_total = tracer->missed_events();
         return input;
       },
       kGatherMaxAgeSeconds, monotonic_seconds);

@@ -173,6 +173,10 @@ void write_events(ExpositionWriter& w, const ScrapeInput& in) {
   w.sample({}, in.counters.events_seen);
   w.counter("tcpsight_events_lost", "Events the kernel could not queue to user space (counters stay exact).");
   w.sample({}, in.counters.events_lost);
+  w.counter("tcpsight_events_missed",
+            "Tracepoint runs the kernel skipped because a BPF program was already running on that CPU (its "
+            "recursion guard): events in no count.");
+  w.sample({}, in.events_missed_total);
 }
 
 void write_netstat(ExpositionWriter& w, const ScrapeInput& in) {

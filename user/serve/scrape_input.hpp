@@ -41,6 +41,7 @@ struct ScrapeInput {
   uint64_t gathers_total = 0;                  // gatherings since start (scrapes may share one)
   uint64_t listener_series_dropped_total = 0;     // endpoints the label cap left out, summed over gatherings
   uint64_t destination_series_dropped_total = 0;  // the same for destinations
+  uint64_t events_missed_total = 0;            // tracepoint runs the kernel skipped (recursion guard)
 };
 
 // The pure part of gathering: reduces a snapshot and applies the label caps.
