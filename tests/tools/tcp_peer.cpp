@@ -29,6 +29,8 @@
 #include <utility>
 #include <vector>
 
+#include "tool_support.hpp"
+
 namespace {
 
 enum class CloseMode { client, server, reset };
@@ -44,13 +46,10 @@ struct Options {
 
 std::atomic<bool> stop{false};
 
-[[noreturn]] void usage(const std::string& why) {
-  std::fprintf(stderr,
-               "tcp_peer: %s\nusage: tcp_peer [--addr A] [--port P] [--count N] [--close client|server|reset] "
-               "[--hold SECONDS] [--max-seconds S]\n",
-               why.c_str());
-  std::exit(2);
-}
+constexpr const char* kUsageText =
+    "tcp_peer [--addr A] [--port P] [--count N] [--close client|server|reset] [--hold SECONDS] [--max-seconds S]";
+
+[[noreturn]] void usage(const std::string& why) { tool::usage(why, kUsageText); }
 
 [[noreturn]] void fail(const std::string& what) {
   std::fprintf(stderr, "tcp_peer: %s: %s\n", what.c_str(), std::strerror(errno));
@@ -88,30 +87,9 @@ Options parse(int argc, char** argv) {
   return o;
 }
 
-struct Endpoint {
-  sockaddr_storage storage{};
-  socklen_t length = 0;
-  int family = AF_INET;
-};
+using tool::Endpoint;
 
-Endpoint endpoint(const std::string& addr, uint16_t port) {
-  Endpoint e;
-  auto* v4 = reinterpret_cast<sockaddr_in*>(&e.storage);
-  auto* v6 = reinterpret_cast<sockaddr_in6*>(&e.storage);
-  if (inet_pton(AF_INET, addr.c_str(), &v4->sin_addr) == 1) {
-    v4->sin_family = AF_INET;
-    v4->sin_port = htons(port);
-    e.length = sizeof *v4;
-  } else if (inet_pton(AF_INET6, addr.c_str(), &v6->sin6_addr) == 1) {
-    v6->sin6_family = AF_INET6;
-    v6->sin6_port = htons(port);
-    e.length = sizeof *v6;
-    e.family = AF_INET6;
-  } else {
-    usage("not an IP address: " + addr);
-  }
-  return e;
-}
+Endpoint endpoint(const std::string& addr, uint16_t port) { return tool::endpoint(addr, port, kUsageText); }
 
 uint16_t port_of(int fd) {
   sockaddr_storage s{};
@@ -158,6 +136,7 @@ void on_stop_signal(int) { stop = true; }
 }  // namespace
 
 int main(int argc, char** argv) {
+  tool::name = "tcp_peer";
   const Options o = parse(argc, argv);
   struct sigaction sa {};
   sa.sa_handler = on_stop_signal;
