@@ -31,7 +31,10 @@ void PrintTo(const ClosePath& p, std::ostream* out) { *out << p.name; }
 // that each test is known to exercise its path before tcpsight is compared with the kernel.
 struct KernelOutcome {
   size_t time_wait = 0;        // ss time-wait: timewait sockets in their TIME_WAIT substate
-  size_t fin_wait2_tw = 0;     // ss fin-wait-2 with a timewait timer: orphaned FIN_WAIT2 hand-overs
+  // ss fin-wait-2: orphaned FIN_WAIT2 connections, nearly all handed to timewait sockets. One whose
+  // ACK the kernel processed while close() still owned the socket stays a full socket until its
+  // keepalive timer resets it (seen for 1 in 100 on 6.12 under QEMU): no hand-over.
+  size_t fin_wait2 = 0;
   size_t close_wait = 0;       // server ends kept open
   int64_t tw_overflow = 0;     // TcpExt.TCPTimeWaitOverflow delta (what `nstat` shows)
 };
@@ -47,7 +50,7 @@ KernelOutcome expected_outcome(const ClosePath& p) {
       }
       return {.time_wait = n};
     case CloseMode::server_keeps_open:
-      return {.fin_wait2_tw = n, .close_wait = n};
+      return {.fin_wait2 = n, .close_wait = n};
     case CloseMode::reset:
     case CloseMode::half_close_then_reset:
     case CloseMode::unread_data:
@@ -141,7 +144,7 @@ TEST_P(CoreClosePaths, TimewaitSocketsAndStatesAreTheKernels) {
   // The kernel's verdict. Timewait sockets appear as the last ACK of each close is processed (an
   // orphaned client's FIN may wait for a delayed ACK): wait for them, then read everything once.
   const auto settled = [&] {
-    return ns.ss_count("time-wait") == want.time_wait && ns.ss_timewait_count("fin-wait-2") == want.fin_wait2_tw &&
+    return ns.ss_count("time-wait") == want.time_wait && ns.ss_count("fin-wait-2") == want.fin_wait2 &&
            ns.ss_count("fin-wait-1") == 0 && ns.ss_count("last-ack") == 0 && ns.ss_count("closing") == 0;
   };
   ASSERT_TRUE(wait_until(settled, 10s, 50ms))
@@ -157,6 +160,7 @@ TEST_P(CoreClosePaths, TimewaitSocketsAndStatesAreTheKernels) {
   const int64_t overflow = after.at("TcpExt.TCPTimeWaitOverflow") - before.at("TcpExt.TCPTimeWaitOverflow");
   report_figure("ss time-wait", static_cast<double>(kernel.time_wait));
   report_figure("ss fin-wait-2 timewait sockets", static_cast<double>(kernel.fin_wait2_tw));
+  report_figure("ss fin-wait-2 full sockets", static_cast<double>(ss.at("FIN_WAIT2") - kernel.fin_wait2_tw));
   report_figure("sockstat tw", static_cast<double>(kernel.sockstat_tw));
   report_figure("Tcp.OutRsts delta", static_cast<double>(kernel.out_rsts));
   report_figure("TcpExt.TCPTimeWaitOverflow delta", static_cast<double>(overflow));
