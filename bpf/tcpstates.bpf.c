@@ -14,6 +14,7 @@ const volatile __u32 target_netns = 0;   /* 0: every network namespace */
 const volatile __u32 stream_kinds = 0;   /* TS_STREAM_BIT(kind) set: stream that kind */
 const volatile __u64 wakeup_bytes = 256 * 1024; /* wake the reader once this much is queued */
 const volatile bool track_sockets = true; /* per-socket storage: owner, timing, 4-tuple at close */
+const volatile bool per_netns = false;    /* also count into netns_counters (--all-namespaces) */
 
 #define ECONNRESET_ 104 /* tcp_reset() sets sk_err to this before the socket reaches CLOSE */
 
@@ -28,6 +29,21 @@ struct {
 	__type(key, __u32);
 	__type(value, struct ts_counters);
 } counters SEC(".maps");
+
+/* Counters per network namespace, keyed by its inode. User space sizes it before load (the number of
+ * namespaces it will show, with room to spare) and deletes the entries of namespaces that are gone;
+ * a namespace that finds it full is counted in netns_overflow instead. Entries are allocated as
+ * namespaces appear, not all up front: one costs sizeof(struct ts_netns_counters) per CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 1); /* set by user space */
+	__type(key, __u32);
+	__type(value, struct ts_netns_counters);
+} netns_counters SEC(".maps");
+
+/* The value a namespace's entry starts from: never written (the BPF stack is too small for it). */
+struct ts_netns_counters zero_netns_counters = {};
 
 /* Per-socket facts kept beside the socket itself: bounded by the socket's life, no hash map. */
 struct sock_info {
@@ -93,6 +109,30 @@ static __always_inline __u32 state_index(int state)
 
 	asm volatile("" : "+r"(i));
 	return i & (TS_NSTATES - 1);
+}
+
+/* The counters of namespace `ns`, made on its first hit; NULL when per-namespace counting is off or
+ * the map is full (then counted as an overflow: the hit is still in every total). */
+static __always_inline struct ts_netns_counters *netns_slot(__u32 ns, struct ts_counters *c)
+{
+	struct ts_netns_counters *n;
+
+	if (!per_netns)
+		return NULL;
+	n = bpf_map_lookup_elem(&netns_counters, &ns);
+	if (n)
+		return n;
+	/* -EEXIST when another CPU made it first: the second lookup finds that one. */
+	bpf_map_update_elem(&netns_counters, &ns, &zero_netns_counters, BPF_NOEXIST);
+	n = bpf_map_lookup_elem(&netns_counters, &ns);
+	if (!n && c)
+		count_shared(&c->netns_overflow);
+	return n;
+}
+
+static __always_inline __u32 sock_netns(const struct sock *sk)
+{
+	return skc_netns(&sk->__sk_common);
 }
 
 static __always_inline int in_scope(const struct sock *sk)
@@ -268,6 +308,15 @@ int BPF_PROG(on_state_change, struct sock *sk, int oldstate, int newstate)
 	    (oldstate == TS_FIN_WAIT2 || oldstate == TS_CLOSING || oldstate == TS_FIN_WAIT1))
 		handover = timewait_handover(sk);
 
+	struct ts_netns_counters *n = netns_slot(sock_netns(sk), c);
+
+	if (n) {
+		count(&n->transitions[state_index(oldstate)][state_index(newstate)]);
+		if (handover != TW_NONE)
+			count(&n->time_wait_entered);
+		if (handover == TW_FIN_WAIT2)
+			count(&n->fin_wait2_handed_over);
+	}
 	if (c) {
 		count(&c->transitions[state_index(oldstate)][state_index(newstate)]);
 		if (handover != TW_NONE)
@@ -326,9 +375,29 @@ static __always_inline struct ts_event *on_sock_event(const struct sock *sk, enu
 	struct ts_counters *c = percpu_counters();
 	struct sock_info *info = track_sockets ? bpf_sk_storage_get(&sock_infos, (void *)sk, NULL, 0) : NULL;
 
+	struct ts_netns_counters *n = netns_slot(sock_netns(sk), c);
+
 	*info_out = info;
 	if (mark_reset && info)
 		info->reset = 1;
+	if (n) {
+		switch (kind) {
+		case TS_EV_RETRANSMIT:
+			n->retransmits[state_index(sk->__sk_common.skc_state)] += amount;
+			break;
+		case TS_EV_SYNACK_RETRANSMIT:
+			count(&n->synack_retransmits);
+			break;
+		case TS_EV_RESET_SENT:
+			count(&n->resets_sent);
+			break;
+		case TS_EV_RESET_RECEIVED:
+			count(&n->resets_received);
+			break;
+		default:
+			break;
+		}
+	}
 	if (c) {
 		switch (kind) {
 		case TS_EV_RETRANSMIT:
@@ -372,7 +441,10 @@ static __always_inline void on_retransmitted(const struct sock *sk, const struct
 		/* From 6.17 the tracepoint also fires for attempts the kernel could not send
 		 * (TCPRetransFail); they are no retransmission on the wire. */
 		struct ts_counters *c = percpu_counters();
+		struct ts_netns_counters *n = netns_slot(sock_netns(sk), c);
 
+		if (n)
+			n->retransmits_failed += segs;
 		if (c)
 			c->retransmits_failed += segs;
 		return;
@@ -433,7 +505,12 @@ static __always_inline void on_reset_without_socket(const struct sk_buff *skb, _
 	if (target_netns && ns != target_netns)
 		return;
 	struct ts_counters *c = percpu_counters();
+	struct ts_netns_counters *n = netns_slot(ns, c);
 
+	if (n) {
+		count(&n->resets_sent);
+		count(&n->resets_sent_no_socket);
+	}
 	if (c) {
 		count(&c->resets_sent);
 		count(&c->resets_sent_no_socket);

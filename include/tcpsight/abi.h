@@ -95,6 +95,23 @@ struct ts_counters {
 	__u64 fin_wait2_handed_over; /* of time_wait_entered: timewait sockets begun in FIN_WAIT2 substate */
 	__u64 retransmits_failed;    /* segments the kernel tried to retransmit but could not send (6.17+) */
 	__u64 resets_sent_no_socket; /* of resets_sent: for segments no socket wanted (seen from 6.10) */
+	__u64 netns_overflow; /* --all-namespaces: hits of a namespace that found netns_counters full, so
+			       * counted here (in every total above) but in no namespace's own counters */
+};
+
+/* Exact counters of one network namespace (--all-namespaces): the per-CPU hash netns_counters,
+ * keyed by the namespace's inode, holds one per namespace seen, up to the size user space chose.
+ * Each field counts what the field of the same name in ts_counters counts. */
+struct ts_netns_counters {
+	__u64 transitions[TS_NSTATES][TS_NSTATES];
+	__u64 retransmits[TS_NSTATES]; /* segments, by the socket's state */
+	__u64 retransmits_failed;
+	__u64 synack_retransmits;
+	__u64 resets_sent;
+	__u64 resets_received;
+	__u64 resets_sent_no_socket;
+	__u64 time_wait_entered;
+	__u64 fin_wait2_handed_over;
 };
 
 /* One socket in a snapshot (iter/tcp). Addresses in network byte order, ports in host order. */
@@ -121,6 +138,7 @@ struct ts_sock_record {
 TS_STATIC_ASSERT(sizeof(struct ts_event) == 104, "ts_event layout is shared by kernel and user space");
 TS_STATIC_ASSERT(sizeof(struct ts_sock_record) == 56, "ts_sock_record layout is shared by kernel and user space");
 TS_STATIC_ASSERT(sizeof(struct ts_counters) % 8 == 0, "ts_counters is summed as a run of __u64");
+TS_STATIC_ASSERT(sizeof(struct ts_netns_counters) % 8 == 0, "ts_netns_counters is summed as a run of __u64");
 
 /* ---- Owner scan (iter/task_file, bpf/socket_owners.bpf.c) ----------------------------------- */
 

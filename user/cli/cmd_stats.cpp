@@ -1,13 +1,19 @@
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <optional>
 
 #include "cli/commands.hpp"
 #include "cli/signals.hpp"
+#include "cli/namespace_option.hpp"
 #include "cli/snapshot_option.hpp"
 #include "core/aggregator.hpp"
+#include "core/namespace_table.hpp"
 #include "core/stats_report.hpp"
 #include "kernel/kernel_facts.hpp"
+#include "kernel/namespace_watch.hpp"
 #include "kernel/netns.hpp"
 #include "kernel/prerequisites.hpp"
 #include "kernel/paced_snapshots.hpp"
@@ -23,6 +29,7 @@ struct StatsOptions {
   uint64_t count = 0;     // 0: until interrupted or --duration
   double duration_s = 0;  // 0: until interrupted or --count
   double snapshot_share = kSnapshotCpuShare;
+  NamespaceChoice namespaces;
 };
 
 // What the running kernel offers, so that a script can tell which figures it may expect.
@@ -37,7 +44,98 @@ nlohmann::json with_kernel(nlohmann::json report) {
   return report;
 }
 
+// Sleeps until the next report is due; false when it is time to stop.
+class ReportClock {
+ public:
+  explicit ReportClock(const StatsOptions& options)
+      : options_(options), next_(monotonic_seconds()),
+        deadline_(options.duration_s > 0 ? next_ + options.duration_s : 0) {}
+
+  bool next(double report_started) {
+    ++reports_;
+    if (options_.count && reports_ >= options_.count) return false;
+    if (deadline_ && report_started >= deadline_ - 1e-3) return false;
+    next_ += options_.interval_s;
+    const double wake = deadline_ ? std::min(next_, deadline_) : next_;
+    return sleep_unless_stopped(wake - monotonic_seconds());
+  }
+
+ private:
+  const StatsOptions& options_;
+  double next_;
+  double deadline_;
+  uint64_t reports_ = 0;
+};
+
+bool write_out(const std::string& out) { return std::fputs(out.c_str(), stdout) >= 0 && std::fflush(stdout) == 0; }
+
+// How a namespace is named in every report about it.
+nlohmann::json with_namespace(nlohmann::json report, const NamespaceView& ns) {
+  const auto counter = [&](const char* key) {
+    const auto it = ns.kernel.find(key);
+    return it == ns.kernel.end() ? int64_t{0} : it->second;
+  };
+  report["netns"] = ns.id.inode;
+  report["name"] = ns.id.name;
+  report["kind"] = ns.id.kind;
+  report["container_id"] = ns.id.container_id;
+  report["gone"] = ns.gone;
+  report["listen_overflows"] = counter("TcpExt.ListenOverflows");
+  report["listen_drops"] = counter("TcpExt.ListenDrops");
+  return report;
+}
+
+// -A and --netns: a report per namespace, then one line about all of them.
+int run_namespace_stats(const StatsOptions& options) {
+  const NamespaceChoice& choice = options.namespaces;
+  check_bpf_prerequisites();
+  check_namespace_prerequisites(choice.option());
+  std::optional<Tracer> tracer;
+  if (options.count != 1)
+    tracer.emplace(TracerOptions{.netns = choice.one ? choice.one->inode : 0, .stream_kinds = 0,
+                                 .track_sockets = false, .netns_slots = kNamespaceCounterSlots});
+  NamespaceWatcher watcher(choice.one, monotonic_seconds, options.snapshot_share);
+  NamespaceTable table;
+  for (ReportClock clock(options); !stop_requested();) {
+    const double now = monotonic_seconds();
+    const std::vector<NamespaceSighting> seen = watcher.refresh();
+    std::vector<std::pair<uint32_t, ts_netns_counters>> counters;
+    if (tracer)
+      for (const NetnsCounters& n : tracer->read_netns_counters()) counters.emplace_back(n.inode, n.counters);
+    for (uint32_t inode : table.refresh(seen, counters, now))
+      if (tracer) tracer->forget_netns(inode);
+    const ts_counters all = tracer ? tracer->read_counters() : ts_counters{};
+    std::string out;
+    for (const auto& [inode, ns] : table.namespaces()) {
+      if (options.json) {
+        out += with_namespace(stats_json(ns.figures, wall_seconds()), ns).dump() + "\n";
+      } else {
+        out += fmt::format("=== netns {} {} ({}){}\n", inode, ns.id.name, ns.id.kind, ns.gone ? " gone" : "");
+        out += stats_text(ns.figures, wall_seconds());
+      }
+    }
+    const NamespaceWatchCounts& w = watcher.counts();
+    if (options.json) {
+      nlohmann::json summary = {
+          {"time", wall_seconds()},
+          {"netns", "all"},
+          {"namespaces",
+           {{"seen", w.seen}, {"shown", table.namespaces().size()}, {"entered", w.entered}, {"failed", w.failed},
+            {"unreadable", w.unreadable}, {"counter_overflow", all.netns_overflow}}},
+          {"events", {{"received", all.events_seen}, {"lost", all.events_lost},
+                      {"missed", tracer ? tracer->missed_events() : 0}}}};
+      out += with_kernel(std::move(summary)).dump() + "\n";
+    } else {
+      out += fmt::format("namespaces  {} seen, {} shown; entered {} times, {} failed; {} hits with no counter slot\n",
+                         w.seen, table.namespaces().size(), w.entered, w.failed, all.netns_overflow);
+    }
+    if (!write_out(out) || !clock.next(now)) break;
+  }
+  return 0;
+}
+
 int run_stats(const StatsOptions& options) {
+  if (options.namespaces.chosen()) return run_namespace_stats(options);
   check_bpf_prerequisites();
   // Counters and snapshots carry everything stats reports: no event is streamed, so none is lost.
   // A single report is a snapshot: counters since start would all be zero, so none are loaded.
@@ -46,10 +144,7 @@ int run_stats(const StatsOptions& options) {
   PacedSnapshots snapshots(monotonic_seconds, options.snapshot_share);
   Aggregator aggregator;
 
-  const double start = monotonic_seconds();
-  const double deadline = options.duration_s > 0 ? start + options.duration_s : 0;
-  double next = start;
-  for (uint64_t reports = 0; !stop_requested();) {
+  for (ReportClock clock(options); !stop_requested();) {
     const double now = monotonic_seconds();
     aggregator.on_counters(tracer ? tracer->read_counters() : ts_counters{}, now);
     aggregator.on_events_missed(tracer ? tracer->missed_events() : 0);
@@ -58,13 +153,7 @@ int run_stats(const StatsOptions& options) {
     aggregator.on_snapshot_age(snapshots.age());
     const std::string out = options.json ? with_kernel(stats_json(aggregator, wall_seconds())).dump() + "\n"
                                          : stats_text(aggregator, wall_seconds());
-    if (std::fputs(out.c_str(), stdout) < 0 || std::fflush(stdout) != 0) break;  // reader went away
-    ++reports;
-    if (options.count && reports >= options.count) break;
-    if (deadline && now >= deadline - 1e-3) break;
-    next += options.interval_s;
-    const double wake = deadline ? std::min(next, deadline) : next;
-    if (!sleep_unless_stopped(wake - monotonic_seconds())) break;
+    if (!write_out(out) || !clock.next(now)) break;  // the reader went away, or it is time to stop
   }
   return 0;
 }
@@ -79,7 +168,11 @@ Command add_stats_command(CLI::App& parent) {
   cmd->add_option("--count", o->count, "stop after this many reports (1: one snapshot)")->check(CLI::PositiveNumber);
   cmd->add_option("--duration", o->duration_s, "stop after this many seconds")->check(CLI::PositiveNumber);
   add_snapshot_cpu_option(cmd, o->snapshot_share);
-  cmd->footer("Examples:\n  tcpsight stats --count 1\n  tcpsight stats --json --interval 5 --duration 60");
+  add_namespace_options(cmd, o->namespaces);
+  cmd->footer(
+      "Examples:\n  tcpsight stats --count 1\n  tcpsight stats --json --interval 5 --duration 60\n"
+      "  tcpsight stats -A --json   (a line per network namespace, then {\"netns\":\"all\",...})\n"
+      "  tcpsight stats --netns $(podman inspect -f '{{.State.Pid}}' web)");
   return {cmd, [o] { return run_stats(*o); }};
 }
 

@@ -11,6 +11,9 @@ namespace tcpsight {
 // The total over CPUs, with events_seen filled in (the kernel leaves it to user space).
 ts_counters sum_counters(std::span<const ts_counters> per_cpu);
 
+// The total over CPUs of one namespace's counters.
+ts_netns_counters sum_netns_counters(std::span<const ts_netns_counters> per_cpu);
+
 // Tracepoint hits the counters account for: every hit adds to exactly one transition, retransmit
 // or reset count.
 uint64_t events_counted(const ts_counters& c);

@@ -1,12 +1,15 @@
 #include "kernel/kernel_counters.hpp"
 
+#include <string>
+
 #include "kernel/proc_file.hpp"
 
 namespace tcpsight {
 
-KernelCounters read_kernel_counters() {
+KernelCounters read_kernel_counters(const char* net_dir) {
   KernelCounters all;
-  for (const char* path : {"/proc/net/snmp", "/proc/net/netstat"}) all.merge(parse_snmp_tables(read_proc_file(path)));
+  for (const char* file : {"/snmp", "/netstat"})
+    all.merge(parse_snmp_tables(read_proc_file((std::string(net_dir) + file).c_str())));
   return all;
 }
 

@@ -1,4 +1,4 @@
-// The kernel's own TCP counters (/proc/net/snmp and /proc/net/netstat) of this network namespace.
+// The kernel's own TCP counters (/proc/net/snmp and /proc/net/netstat) of a network namespace.
 #pragma once
 
 #include "core/netstat_parse.hpp"
@@ -6,6 +6,8 @@
 namespace tcpsight {
 
 // Keys like "Tcp.ActiveOpens", "TcpExt.ListenOverflows". Empty when the files cannot be read.
-KernelCounters read_kernel_counters();
+// `net_dir`: /proc/net is this process's namespace; /proc/thread-self/net the calling thread's (a
+// NetnsThread's, inside the namespace it entered).
+KernelCounters read_kernel_counters(const char* net_dir = "/proc/net");
 
 }  // namespace tcpsight

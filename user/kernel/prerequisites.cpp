@@ -41,4 +41,10 @@ void check_bpf_prerequisites() {
   kernel_facts();  // the kernel's version, tracepoints and CONFIG_HZ: one clear line if one is amiss
 }
 
+void check_namespace_prerequisites(const char* option) {
+  if (!has_effective_capability(kCapSysAdmin))
+    throw UserError(std::string(option) + " needs CAP_SYS_ADMIN, to enter other network namespaces (setns)",
+                    "run it as root, or grant it: setcap cap_sys_admin,cap_bpf,cap_perfmon+ep build/tcpsight");
+}
+
 }  // namespace tcpsight

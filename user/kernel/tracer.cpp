@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -35,6 +36,9 @@ Tracer::Tracer(const TracerOptions& options) {
   skel_->rodata->target_netns = options.netns;
   skel_->rodata->stream_kinds = options.stream_kinds;
   skel_->rodata->track_sockets = options.track_sockets;
+  skel_->rodata->per_netns = options.netns_slots > 0;
+  if (int err = bpf_map__set_max_entries(skel_->maps.netns_counters, std::max<__u32>(options.netns_slots, 1)); err)
+    throw_kernel_error("cannot size the per-namespace counters", err);
   const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
   size_t ring = options.stream_kinds ? options.ring_bytes : page;  // a page when nothing is streamed
   size_t pow2 = page;
@@ -87,6 +91,27 @@ ts_counters Tracer::read_counters() const {
   if (int err = bpf_map_lookup_elem(bpf_map__fd(skel_->maps.counters), &key, per_cpu.data()); err)
     throw_kernel_error("cannot read the counters map", -errno);
   return sum_counters(per_cpu);
+}
+
+std::vector<NetnsCounters> Tracer::read_netns_counters() const {
+  std::vector<NetnsCounters> out;
+  const int fd = bpf_map__fd(skel_->maps.netns_counters);
+  std::vector<ts_netns_counters> per_cpu(static_cast<size_t>(ncpus_));
+  __u32 key = 0, next = 0;
+  const __u32* prev = nullptr;
+  while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+    key = next;
+    prev = &key;
+    // An entry deleted between the two calls is simply not there any more.
+    if (bpf_map_lookup_elem(fd, &key, per_cpu.data()) != 0) continue;
+    out.push_back({key, sum_netns_counters(per_cpu)});
+  }
+  return out;
+}
+
+void Tracer::forget_netns(uint32_t inode) {
+  const __u32 key = inode;
+  bpf_map_delete_elem(bpf_map__fd(skel_->maps.netns_counters), &key);  // gone already: nothing to do
 }
 
 uint64_t Tracer::missed_events() const {

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <vector>
 
 #include "kernel/bpf_handles.hpp"
 #include "tcpsight/abi.h"
@@ -22,6 +23,14 @@ struct TracerOptions {
   // Per-socket storage for owner, time in state, lifetime and connect latency. Costs an allocation
   // per socket; front ends that show none of these leave it off.
   bool track_sockets = true;
+  // --all-namespaces: room for this many namespaces' own counters (read_netns_counters); 0: none kept.
+  uint32_t netns_slots = 0;
+};
+
+// One namespace's exact counters, summed over CPUs.
+struct NetnsCounters {
+  uint32_t inode = 0;
+  ts_netns_counters counters{};
 };
 
 class Tracer {
@@ -35,6 +44,11 @@ class Tracer {
 
   // Exact totals since attach, summed over CPUs.
   ts_counters read_counters() const;
+
+  // Every namespace's own counters (TracerOptions::netns_slots), in no particular order.
+  std::vector<NetnsCounters> read_netns_counters() const;
+  // Drops a namespace's counters (it is gone): its inode may be given to a new namespace later.
+  void forget_netns(uint32_t inode);
 
   // Tracepoint hits the kernel skipped because another BPF program was already running on that
   // CPU (its recursion guard, prog info `recursion_misses`): events neither counted nor streamed.
