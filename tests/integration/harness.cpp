@@ -8,6 +8,7 @@
 #include <sched.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -418,6 +419,21 @@ size_t Netns::sockstat_tw() const {
     return 0;
   }
   return std::stoul(out.substr(at + 4));
+}
+
+uint32_t Netns::inode() const {
+  struct stat st{};
+  if (stat(("/run/netns/" + name_).c_str(), &st) != 0) {
+    ADD_FAILURE() << "cannot stat /run/netns/" << name_ << ": " << std::strerror(errno);
+    return 0;
+  }
+  return static_cast<uint32_t>(st.st_ino);
+}
+
+std::optional<nlohmann::json> last_namespace_report(const std::vector<nlohmann::json>& reports, uint32_t inode) {
+  for (auto it = reports.rbegin(); it != reports.rend(); ++it)
+    if (it->contains("netns") && it->at("netns").is_number() && it->at("netns").get<uint32_t>() == inode) return *it;
+  return std::nullopt;
 }
 
 bool wait_until(const std::function<bool()>& done, Seconds timeout, Seconds poll) {

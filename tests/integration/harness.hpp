@@ -175,6 +175,8 @@ class Netns {
   size_t ss_timewait_count(const std::string& state_filter) const;
   // `tw` of this namespace's /proc/net/sockstat: every timewait socket (substate TIME_WAIT or FIN_WAIT2).
   size_t sockstat_tw() const;
+  // The namespace's inode: what tcpsight reports it as ("netns").
+  uint32_t inode() const;
 
  private:
   std::string name_;
@@ -313,6 +315,8 @@ std::string recursion_note(pid_t pid);
 
 // Each non-empty line parsed as JSON; a line that is not JSON fails the test (ADD_FAILURE) and is skipped.
 std::vector<nlohmann::json> json_lines(const std::string& text);
+// The last report about namespace `inode` among `stats -A --json` lines; nullopt when none is.
+std::optional<nlohmann::json> last_namespace_report(const std::vector<nlohmann::json>& reports, uint32_t inode);
 // count of {"from": from, "to": to} in a stats report's "transitions", 0 when absent.
 uint64_t transition_count(const nlohmann::json& report, const std::string& from, const std::string& to);
 // Runs `tcpsight stats --json --count 1` in the namespace and returns its report (ADD_FAILURE if it fails).

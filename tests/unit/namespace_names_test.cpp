@@ -246,10 +246,14 @@ TEST_F(NamespaceNameFakeRoot, ContainerdSystemdAndTheRest) {
   EXPECT_EQ(n.container_id, kId);
 
   cgroup(600, "/system.slice/nginx.service");
-  n = name(600, "blue");
+  n = name(600);
   EXPECT_EQ(n.name, "nginx.service");
   EXPECT_EQ(n.kind, "systemd");
   EXPECT_TRUE(n.container_id.empty());
+  // `ip netns exec blue ...` run from a service: the namespace's own name says more.
+  n = name(600, "blue");
+  EXPECT_EQ(n.name, "blue");
+  EXPECT_EQ(n.kind, "netns");
 
   cgroup(700, "/user.slice/user-0.slice/session-3.scope");
   n = name(700, "blue");

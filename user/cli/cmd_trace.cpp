@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cli/commands.hpp"
+#include "cli/namespace_option.hpp"
 #include "cli/signals.hpp"
 #include "cli/stop_aware_output.hpp"
 #include "core/event_filter.hpp"
@@ -14,6 +15,7 @@
 #include "core/owner_attribution.hpp"
 #include "core/tcp_state.hpp"
 #include "kernel/kernel_facts.hpp"
+#include "kernel/namespace_directory.hpp"
 #include "kernel/netns.hpp"
 #include "kernel/prerequisites.hpp"
 #include "kernel/socket_owners.hpp"
@@ -30,6 +32,7 @@ struct TraceOptions {
   std::string addr;
   std::optional<uint32_t> pid;
   std::vector<std::string> states;
+  NamespaceChoice namespaces;
 
   EventFilter filter() const {
     EventFilter f;
@@ -67,8 +70,13 @@ class OwnedEventStream {
 
 int run_trace(const TraceOptions& options) {
   check_bpf_prerequisites();
+  const NamespaceChoice& choice = options.namespaces;
+  // Tracing another namespace needs no setns (the programs see every namespace), but naming them
+  // reads other processes' /proc entries: the same privilege is asked for both.
+  if (choice.chosen()) check_namespace_prerequisites(choice.option());
   const EventFilter filter = options.filter();
-  const uint32_t netns = current_netns_inode();
+  const uint32_t netns = choice.all ? 0 : choice.one ? choice.one->inode : current_netns_inode();
+  NamespaceDirectory names;
   Tracer tracer({.netns = netns, .stream_kinds = TS_STREAM_ALL});
   OwnerAttribution owners({.self_tgid = static_cast<uint32_t>(getpid())});
   OwnedEventStream stream(netns, owners);
@@ -76,15 +84,21 @@ int run_trace(const TraceOptions& options) {
   const std::vector<std::string>& reasons = kernel_facts().reset_reasons;
 
   StopAwareOutput out(STDOUT_FILENO);
-  if (!options.json) out.line(trace_header());
+  if (!options.json) out.line(trace_header(choice.chosen()));
   out.flush();
-  std::fprintf(stderr, "tcpsight: tracing TCP in network namespace %u; Ctrl-C to end\n", netns);
+  if (netns)
+    std::fprintf(stderr, "tcpsight: tracing TCP in network namespace %u; Ctrl-C to end\n", netns);
+  else
+    std::fprintf(stderr, "tcpsight: tracing TCP in every network namespace; Ctrl-C to end\n");
 
   uint64_t shown = 0;
   const auto print = [&](const OwnedEvent& oe) {
     if (!out.ok() || !filter.matches(oe.event, oe.owner)) return;
-    out.line(options.json ? trace_json(oe.event, oe.owner, clock, reasons)
-                          : format_trace_line(oe.event, oe.owner, clock, reasons));
+    std::string name;
+    if (choice.chosen()) name = names.name_of(oe.event.netns, monotonic_seconds());
+    const std::string* netns_name = choice.chosen() ? &name : nullptr;
+    out.line(options.json ? trace_json(oe.event, oe.owner, clock, reasons, netns_name)
+                          : format_trace_line(oe.event, oe.owner, clock, reasons, netns_name));
     ++shown;
   };
   double drained_s = 0;
@@ -128,9 +142,11 @@ Command add_trace_command(CLI::App& parent) {
                   "only events entering or leaving this state, e.g. SYN_SENT, time-wait (repeatable; TIME_WAIT: "
                   "the closes that hand the connection to a timewait socket, as no event enters it)")
       ->check([](const std::string& s) { return parse_state(s) ? std::string() : "unknown TCP state: " + s; });
+  add_namespace_options(cmd, o->namespaces);
   cmd->footer(
       "Examples:\n  tcpsight trace --port 443\n  tcpsight trace --state SYN_SENT --json --duration 10\n"
       "  tcpsight trace --state time-wait   (active closes that leave a TIME_WAIT socket)\n"
+      "  tcpsight trace -A --port 5432      (every container's connections to port 5432)\n"
       "PID and COMM are the process holding the socket: the one whose connect, listen, close or\n"
       "shutdown made the event, else the holder of the socket's file at an owner scan (events wait\n"
       "up to 0.5 s for one); '-' when nobody holds it (TIME_WAIT, orphaned sockets). PID+N: N more\n"

@@ -61,17 +61,24 @@ std::string_view event_kind_name(int kind) {
   }
 }
 
-std::string trace_header() {
-  return fmt::format("{:<15} {:>7} {:<15} {:<21} {:<21} {:<26} {:>9}", "TIME", "PID", "COMM", "LOCAL", "REMOTE",
+namespace {
+// The namespace column: names are cut to its width, so that the columns after it stay aligned.
+constexpr const char* kNetnsColumn = "{:<20.20} ";
+}  // namespace
+
+std::string trace_header(bool with_netns) {
+  return (with_netns ? fmt::format(fmt::runtime(kNetnsColumn), "NETNS") : std::string()) +
+         fmt::format("{:<15} {:>7} {:<15} {:<21} {:<21} {:<26} {:>9}", "TIME", "PID", "COMM", "LOCAL", "REMOTE",
                      "EVENT", "MS");
 }
 
 std::string format_trace_line(const ts_event& e, const Owner& owner, const Clock& clock,
-                              std::span<const std::string> reset_reasons) {
+                              std::span<const std::string> reset_reasons, const std::string* netns_name) {
   const std::string ms = (e.kind == TS_EV_STATE && (e.flags & TS_F_TIMING_KNOWN))
                              ? fmt::format("{:.3f}", static_cast<double>(e.prev_state_ns) / 1e6)
                              : "-";
-  std::string line = fmt::format(
+  std::string line = netns_name ? fmt::format(fmt::runtime(kNetnsColumn), *netns_name) : std::string();
+  line += fmt::format(
       "{:<15} {:>7} {:<15} {:<21} {:<21} {:<26} {:>9}", clock_text(clock.wall_seconds(e.ts_ns)),
       pid_text(owner), owner.known() ? owner.comm : "?",
       format_endpoint(IpAddress::from_raw(e.family, e.saddr), e.sport),
@@ -123,7 +130,7 @@ void append_ms_or_null(fmt::memory_buffer& out, bool known, uint64_t ns) {
 }  // namespace
 
 std::string trace_json(const ts_event& e, const Owner& owner, const Clock& clock,
-                       std::span<const std::string> reset_reasons) {
+                       std::span<const std::string> reset_reasons, const std::string* netns_name) {
   const bool timing = e.flags & TS_F_TIMING_KNOWN;
   fmt::memory_buffer out;
   auto it = std::back_inserter(out);
@@ -145,6 +152,10 @@ std::string trace_json(const ts_event& e, const Owner& owner, const Clock& clock
   append_endpoint(out, e.family, e.daddr, e.dport);
   fmt::format_to(it, ",\"family\":\"{}\",\"cookie\":{},\"netns\":{}", e.family == AF_INET6 ? "ipv6" : "ipv4",
                  e.cookie, e.netns);
+  if (netns_name) {
+    fmt::format_to(it, ",\"name\":");
+    append_json_string(out, *netns_name);
+  }
   if (e.kind == TS_EV_STATE) {
     fmt::format_to(it, ",\"old\":\"{}\",\"new\":\"{}\",\"prev_state_ms\":", state_name(e.old_state),
                    state_name(e.new_state));

@@ -18,15 +18,19 @@ struct Clock {
 
 std::string_view event_kind_name(int kind);
 
-std::string trace_header();
+// `with_netns`: a first column, the name of the event's network namespace (trace -A, --netns).
+std::string trace_header(bool with_netns = false);
 // PID is the owner's, "-" when unknown, with "+N" when N more processes hold the socket.
 // `reset_reasons`: the kernel's enum sk_rst_reason names by value (kernel_facts), for resets sent.
+// `netns_name`: the name of the event's namespace, shown first; nullptr: no such column.
 std::string format_trace_line(const ts_event& e, const Owner& owner, const Clock& clock,
-                              std::span<const std::string> reset_reasons = {});
+                              std::span<const std::string> reset_reasons = {},
+                              const std::string* netns_name = nullptr);
 // One JSON object, no newline (design.md §4 `trace --json`). "holders": how many processes held
-// the socket's file at the last owner scan that saw it, null when none did.
+// the socket's file at the last owner scan that saw it, null when none did. `netns_name`: added as
+// "name" beside "netns".
 std::string trace_json(const ts_event& e, const Owner& owner, const Clock& clock,
-                       std::span<const std::string> reset_reasons = {});
+                       std::span<const std::string> reset_reasons = {}, const std::string* netns_name = nullptr);
 
 // The same with the owner the event itself names.
 inline std::string format_trace_line(const ts_event& e, const Clock& clock) {

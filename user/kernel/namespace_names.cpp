@@ -151,11 +151,13 @@ NamespaceName NamespaceNamer::name_for(pid_t pid, const std::string& run_netns_n
       return named("pod-" + workload.pod_uid, "kubernetes");
     }
     case Kind::systemd_unit:
-      return named(workload.unit, "systemd");
     case Kind::none:
       break;
   }
+  // A name under /run/netns says more than the unit of whoever ran `ip netns exec` in it; a unit's
+  // own namespace (PrivateNetwork=, NetworkNamespacePath=) has none, and goes by the unit.
   if (!run_netns_name.empty()) return {safe_display_name(run_netns_name), "netns", ""};
+  if (workload.kind == Kind::systemd_unit) return named(workload.unit, "systemd");
   return {fmt::format("netns-{}", inode), "inode", ""};
 }
 
