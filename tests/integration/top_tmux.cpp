@@ -24,7 +24,8 @@ std::string shell_quote(const std::string& s) {
 
 TopInTmux::TopInTmux(const std::string& netns, int cols, int rows, const std::vector<std::string>& top_args)
     : socket_("ts-top-" + std::to_string(getpid()) + "-" + std::to_string(sessions++)), session_("top") {
-  std::string top = "ip netns exec " + shell_quote(netns) + " " + shell_quote(tcpsight_binary()) + " top";
+  std::string top = (netns.empty() ? "" : "ip netns exec " + shell_quote(netns) + " ") +
+                    shell_quote(tcpsight_binary()) + " top";
   for (const std::string& a : top_args) top += " " + shell_quote(a);
   // INT is trapped (not ignored) so the shell survives Ctrl-C while top, which restores the default
   // action on exec, gets it.

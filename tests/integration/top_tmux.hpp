@@ -15,8 +15,9 @@ namespace tcpsight::itest {
 
 class TopInTmux {
  public:
-  // Runs `ip netns exec NETNS tcpsight top ARGS...` in a detached cols x rows window. The pane's
-  // shell then prints "tty restored" (or "tty NOT restored") and "top exited N", and stays open.
+  // Runs `ip netns exec NETNS tcpsight top ARGS...` in a detached cols x rows window; an empty
+  // NETNS runs it in the test's own namespace. The pane's shell then prints "tty restored" (or
+  // "tty NOT restored") and "top exited N", and stays open.
   TopInTmux(const std::string& netns, int cols, int rows, const std::vector<std::string>& top_args = {});
   ~TopInTmux();
   TopInTmux(const TopInTmux&) = delete;

@@ -13,6 +13,7 @@
 #include "core/namespace_table.hpp"
 #include "core/stats_report.hpp"
 #include "kernel/kernel_facts.hpp"
+#include "kernel/namespace_refresh.hpp"
 #include "kernel/namespace_watch.hpp"
 #include "kernel/netns.hpp"
 #include "kernel/prerequisites.hpp"
@@ -98,12 +99,7 @@ int run_namespace_stats(const StatsOptions& options) {
   NamespaceTable table;
   for (ReportClock clock(options); !stop_requested();) {
     const double now = monotonic_seconds();
-    const std::vector<NamespaceSighting> seen = watcher.refresh();
-    std::vector<std::pair<uint32_t, ts_netns_counters>> counters;
-    if (tracer)
-      for (const NetnsCounters& n : tracer->read_netns_counters()) counters.emplace_back(n.inode, n.counters);
-    for (uint32_t inode : table.refresh(seen, counters, now))
-      if (tracer) tracer->forget_netns(inode);
+    refresh_namespaces(table, watcher, tracer ? &*tracer : nullptr, now);
     const ts_counters all = tracer ? tracer->read_counters() : ts_counters{};
     std::string out;
     for (const auto& [inode, ns] : table.namespaces()) {

@@ -1,5 +1,5 @@
-// `tcpsight top`: the live terminal view. Wiring only: kernel readers feed the TopModel each
-// refresh, the layout turns its frame into a Screen, CursesTerminal draws it and reads keys.
+// `tcpsight top`: the live terminal view. Wiring only: TopReadings feed the models each refresh,
+// the layout turns the frame the view shows into a Screen, CursesTerminal draws it and reads keys.
 #include <unistd.h>
 
 #include <algorithm>
@@ -8,22 +8,15 @@
 #include <vector>
 
 #include "cli/commands.hpp"
+#include "cli/namespace_option.hpp"
 #include "cli/signals.hpp"
 #include "cli/snapshot_option.hpp"
+#include "cli/top_readings.hpp"
 #include "core/errors.hpp"
-#include "kernel/kernel_counters.hpp"
-#include "kernel/netns.hpp"
 #include "kernel/prerequisites.hpp"
-#include "core/owner_index.hpp"
-#include "core/owner_scan_pacer.hpp"
-#include "kernel/paced_snapshots.hpp"
-#include "kernel/sysctls.hpp"
-#include "kernel/socket_owners.hpp"
-#include "kernel/tracer.hpp"
 #include "top/curses_terminal.hpp"
 #include "top/layout.hpp"
-#include "top/system_info.hpp"
-#include "top/top_model.hpp"
+#include "top/namespace_list.hpp"
 
 namespace tcpsight {
 
@@ -32,84 +25,47 @@ namespace {
 struct TopOptions {
   double interval_s = 1;
   double snapshot_share = kSnapshotCpuShare;
+  NamespaceChoice namespaces;
 };
 
 // The longest the view waits before taking the records queued in the ring buffer.
 constexpr int kDrainMs = 100;
 
-// Only the rare per-flow events the flow table needs; states and rates come from the counters.
-constexpr uint32_t kStreamedKinds =
-    TS_STREAM_BIT(TS_EV_RETRANSMIT) | TS_STREAM_BIT(TS_EV_RESET_SENT) | TS_STREAM_BIT(TS_EV_RESET_RECEIVED);
-
-class LiveReadings {
- public:
-  LiveReadings(uint32_t netns, double snapshot_share)
-      : tracer_({.netns = netns, .stream_kinds = kStreamedKinds}),
-        snapshots_(monotonic_seconds, snapshot_share),
-        owner_scanner_(netns) {}
-
-  // Takes the records queued so far; called between refreshes too, so that the ring buffer never
-  // fills up while the view waits for a key.
-  void drain(TopModel& model) {
-    tracer_.poll(0, [&model](const ts_event& e) { model.on_event(e); });
-  }
-
-  void refresh(TopModel& model) {
-    drain(model);
-    scan_owners_if_needed(model);
-    const ts_counters counters = tracer_.read_counters();
-    const std::vector<ts_sock_record>& sockets = snapshots_.records();
-    model.refresh({counters, sockets, read_kernel_counters(), read_local_port_range(), monotonic_seconds(),
-                   wall_seconds(), snapshots_.fresh(), snapshots_.age(), &owners_});
-  }
-
- private:
-  // At most one owner scan per refresh, and only when a flow in the table lacks an owner.
-  void scan_owners_if_needed(const TopModel& model) {
-    const double started = monotonic_seconds();
-    if (!owner_pacer_.due(started) || !model.wants_owner_scan(owners_)) return;
-    owner_scanner_.take(owner_records_);
-    owner_pacer_.taken(started, monotonic_seconds());
-    owners_ = OwnerIndex(owner_records_, started);
-  }
-
-  Tracer tracer_;
-  PacedSnapshots snapshots_;
-  SocketOwners owner_scanner_;
-  OwnerScanPacer owner_pacer_;
-  OwnerIndex owners_;
-  std::vector<ts_owner_record> owner_records_;  // reused between scans
-};
+std::unique_ptr<TopReadings> readings_for(const TopOptions& options) {
+  check_bpf_prerequisites();
+  if (!options.namespaces.chosen()) return own_namespace_readings(options.snapshot_share);
+  check_namespace_prerequisites(options.namespaces.option());
+  return namespace_readings(options.namespaces, options.snapshot_share);
+}
 
 int run_top(const TopOptions& options) {
   if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
     throw UserError("tcpsight top needs a terminal: standard input and output must be a TTY",
                     "for pipes, files and scripts use `tcpsight stats` (or `tcpsight stats --json`)");
-  check_bpf_prerequisites();
-  const uint32_t netns = current_netns_inode();
-  LiveReadings readings(netns, options.snapshot_share);
-  TopModel model(read_host_info(netns), monotonic_seconds());
-  readings.refresh(model);
+  const std::unique_ptr<TopReadings> readings = readings_for(options);
+  ViewState view;
+  view.namespaces = options.namespaces.all;  // -A starts with the list
+  if (options.namespaces.one) view.drilled = options.namespaces.one->inode;  // --netns: its full view
+  readings->refresh(view.drilled);
 
   CursesTerminal terminal;
   const LayoutOptions layout{terminal.unicode() ? &Glyphs::utf8() : &Glyphs::ascii()};
-  ViewState view;
-  TopFrame shown = model.frame();
+  NamespaceFrames shown = readings->frames();
   Screen screen;
   bool dirty = true;
   double next = monotonic_seconds() + options.interval_s;
 
   while (!stop_requested()) {
     if (dirty) {
-      screen = layout_screen(shown, view, terminal.size(), layout);
-      view.scroll = std::min(view.scroll, screen.max_scroll);
+      screen = layout_screen(shown_frame(shown, view), view, terminal.size(), layout);
+      view.scroll = screen.scroll;
       terminal.draw(screen);
       dirty = false;
     }
     const double now = monotonic_seconds();
     if (now >= next) {
-      readings.refresh(model);
-      if (!view.paused) shown = model.frame();
+      readings->refresh(view.drilled);
+      if (!view.paused) shown = readings->frames();
       dirty = true;
       next += options.interval_s;
       if (next <= now) next = now + options.interval_s;  // after a stall, no burst of catch-up refreshes
@@ -119,9 +75,13 @@ int run_top(const TopOptions& options) {
     // every kDrainMs on the way.
     const int wait_ms = std::min(static_cast<int>(std::ceil((next - now) * 1000)), kDrainMs);
     const auto key = terminal.read_key(wait_ms);
-    readings.drain(model);
+    readings->drain();
     if (!key) continue;
-    const KeyEffect effect = apply_key(view, *key, screen.body_rows);
+    // The arrows move through the list as it is on screen.
+    const std::vector<uint32_t> listed =
+        view.listing() ? inodes_of(sort_namespaces(shown.list.namespaces, view.namespace_sort))
+                       : std::vector<uint32_t>{};
+    const KeyEffect effect = apply_key(view, *key, screen.body_rows, listed);
     if (effect.quit) break;
     dirty = dirty || effect.changed;
   }
@@ -136,10 +96,13 @@ Command add_top_command(CLI::App& parent) {
   cmd->add_option("--interval", o->interval_s, "seconds between refreshes (default 1)")
       ->check(CLI::Range(0.05, 86400.0));
   add_snapshot_cpu_option(cmd, o->snapshot_share);
+  add_namespace_options(cmd, o->namespaces);
   cmd->footer(
       "Keys: q quit, p pause, s sort flows, f filter by port, ? help, arrows/PgUp/PgDn scroll.\n"
+      "With -A: a list of namespaces first (s sorts it, arrows select, Enter shows one in full, Esc returns).\n"
       "Needs a terminal; for pipes and scripts use `tcpsight stats`.\n"
-      "Examples:\n  tcpsight top\n  tcpsight top --interval 2\n  ip netns exec NS tcpsight top");
+      "Examples:\n  tcpsight top\n  tcpsight top --interval 2\n  tcpsight top -A\n"
+      "  tcpsight top --netns $(podman inspect -f '{{.State.Pid}}' web)\n  ip netns exec NS tcpsight top");
   return {cmd, [o] { return run_top(*o); }};
 }
 

@@ -53,7 +53,8 @@ std::vector<Line> header(const TopFrame& f, const ViewState& view, size_t cols, 
     second.add(fmt::format(" LOST {} ", f.events_lost), Style::Alert);
   else
     second.add("lost 0", Style::Dim);
-  if (f.snapshot_age_s >= kStaleSnapshotSeconds)
+  // A namespace's snapshots come in rounds over every namespace: their age always matters there.
+  if (f.netns_scoped || f.snapshot_age_s >= kStaleSnapshotSeconds)
     second.add(fmt::format("  snapshot {:.0f}s old", f.snapshot_age_s), Style::Dim);
   Line state;
   if (view.paused) state.add(" PAUSED ", Style::Alert);
@@ -68,8 +69,12 @@ Line footer(const ViewState& view, const Screen& screen, int scroll, size_t cols
                     Style::Header);
   Line keys;
   if (!view.notice.empty()) keys.add(" " + view.notice + " ", Style::Alert);
-  keys.add(fmt::format(" q quit  p {}  s sort  f filter  ? help  {}/PgUp/PgDn scroll", view.paused ? "resume" : "pause",
-                       g.up_down));
+  if (view.listing())
+    keys.add(fmt::format(" q quit  p {}  s sort  Enter show  ? help  {}/PgUp/PgDn select",
+                         view.paused ? "resume" : "pause", g.up_down));
+  else
+    keys.add(fmt::format(" q quit  p {}  s sort  f filter  ? help  {}/PgUp/PgDn scroll{}",
+                         view.paused ? "resume" : "pause", g.up_down, view.namespaces ? "  Esc list" : ""));
   Line where;
   if (screen.max_scroll > 0)
     where.add(fmt::format(" {}-{}/{} ", scroll + 1, scroll + screen.body_rows, screen.max_scroll + screen.body_rows));
@@ -139,9 +144,22 @@ Screen layout_screen(const TopFrame& frame, const ViewState& view, TermSize size
 
   Screen screen;
   screen.body_rows = size.rows - kHeaderRows - kFooterRows;
-  const std::vector<Line> body = view.help ? help_panel(cols, g) : panels(frame, view, size, g);
+  std::vector<Line> body;
+  int scroll = view.scroll;
+  if (view.help) {
+    body = help_panel(cols, g);
+  } else if (view.listing()) {
+    ListLines list = namespaces_panel(frame, view, cols, g);
+    // The highlighted row stays in sight: the list scrolls as little as that takes.
+    const int highlighted = static_cast<int>(list.highlighted);
+    scroll = std::clamp(scroll, highlighted - screen.body_rows + 1, highlighted);
+    body = std::move(list.lines);
+  } else {
+    body = panels(frame, view, size, g);
+  }
   screen.max_scroll = std::max(static_cast<int>(body.size()) - screen.body_rows, 0);
-  const int scroll = std::clamp(view.scroll, 0, screen.max_scroll);
+  scroll = std::clamp(scroll, 0, screen.max_scroll);
+  screen.scroll = scroll;
 
   screen.rows = header(frame, view, cols, options);
   for (int r = 0; r < screen.body_rows; ++r) {

@@ -56,7 +56,10 @@ std::vector<Line> ephemeral_table(const TopFrame& frame, size_t cols, size_t row
   std::vector<Line> out;
   if (!frame.port_range) {
     out.push_back(text_line("EPHEMERAL PORTS", Style::Title));
-    out.push_back(text_line("(net.ipv4.ip_local_port_range unreadable)", Style::Dim));
+    // top -A and --netns keep censuses, not the records the share is counted from.
+    out.push_back(text_line(frame.netns_scoped ? "(not counted per namespace: run top inside it)"
+                                               : "(net.ipv4.ip_local_port_range unreadable)",
+                            Style::Dim));
     return out;
   }
   const PortRange& range = *frame.port_range;

@@ -24,6 +24,13 @@ std::vector<Line> time_wait_panel(const TopFrame& frame, size_t cols, size_t tab
 // Retransmit and reset rates and the flows behind them (sorted and filtered by the view).
 std::vector<Line> trouble_panel(const TopFrame& frame, const ViewState& view, size_t cols, size_t flow_rows,
                                 const Glyphs& glyphs);
+// top -A: a row per namespace (sorted by the view): sockets, the states that pile up, trouble rates;
+// gone ones marked. `highlighted`: the index in `lines` of the view's highlighted row.
+struct ListLines {
+  std::vector<Line> lines;
+  size_t highlighted = 0;
+};
+ListLines namespaces_panel(const TopFrame& frame, const ViewState& view, size_t cols, const Glyphs& glyphs);
 // The keys and what each panel's numbers are.
 std::vector<Line> help_panel(size_t cols, const Glyphs& glyphs);
 

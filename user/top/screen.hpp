@@ -45,6 +45,7 @@ struct Screen {
   std::vector<Line> rows;  // exactly size.rows lines of exactly size.cols columns
   int body_rows = 0;       // rows of scrolled content visible at once (0: nothing scrolls)
   int max_scroll = 0;      // largest useful scroll offset
+  int scroll = 0;          // the first body row shown (the view keeps it: the list follows its highlight)
   bool operator==(const Screen&) const = default;
   std::string text() const;  // every row, newline-terminated: what a screen capture would show
 };

@@ -50,8 +50,24 @@ struct FlowRow {
   size_t other_holders = 0;  // more processes holding the socket (a shared listener)
 };
 
+// top -A: one namespace in the list, with what tells which one needs a look.
+struct NamespaceRow {
+  uint32_t inode = 0;
+  std::string name;  // what users know it by (NamespaceIdentity)
+  std::string kind;
+  bool gone = false;  // vanished: these are its final figures
+  uint64_t sockets = 0, established = 0, time_wait = 0, syn_recv = 0;
+  double retransmits_per_s = 0, resets_per_s = 0;
+  double listen_overflows_per_s = 0;  // its own TcpExt.ListenOverflows
+  bool has_rates = false;
+};
+
 struct TopFrame {
   HostInfo host;
+  // top -A and --netns: the figures are one namespace's (or the list's), whose snapshots are taken
+  // round by round, so the header always says how old they are.
+  bool netns_scoped = false;
+  std::vector<NamespaceRow> namespaces;  // top -A's list, unsorted: the view sorts it
   double uptime_s = 0;
   double wall_time_s = 0;
   double interval_s = 0;

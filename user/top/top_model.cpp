@@ -32,7 +32,8 @@ void TopModel::refresh(const TopReading& reading) {
   aggregator_.on_counters(reading.counters, reading.now_s);
   // Between paced snapshots, what comes from the snapshot stays as it was: no false trends.
   const bool fresh = reading.snapshot_fresh;
-  if (fresh) aggregator_.on_snapshot(SocketCensus::from_records(reading.sockets, kTopPeers));
+  if (fresh)
+    aggregator_.on_snapshot(reading.census ? *reading.census : SocketCensus::from_records(reading.sockets, kTopPeers));
 
   const ts_counters& c = aggregator_.totals();
   const SocketCensus& census = aggregator_.census();

@@ -28,6 +28,9 @@ struct TopReading {
   bool snapshot_fresh = true;  // false: `sockets` is an earlier refresh's snapshot again (paced)
   double snapshot_age_s = 0;
   const OwnerIndex* owners = nullptr;  // the latest owner scan; null: none
+  // The census of `sockets` when someone counted it already (top -A: the namespace table); null:
+  // the model counts `sockets` itself.
+  const SocketCensus* census = nullptr;
 };
 
 class TopModel {
@@ -42,6 +45,8 @@ class TopModel {
   // Whether an owner scan would name an owner the flow table lacks (flows_want_owner_scan).
   bool wants_owner_scan(const OwnerIndex& owners) const;
   const TopFrame& frame() const { return frame_; }
+  // The header's host and namespace (top -A: a namespace's name becomes known, or it is gone).
+  void set_host(HostInfo host) { frame_.host = std::move(host); }
 
  private:
   struct ListenerTrend {

@@ -1,9 +1,11 @@
-// What the person at the terminal chose: pause, sort, port filter, help, scroll position; and how
-// keys change it. Pure: the curses layer translates its key codes into Key and calls apply_key.
+// What the person at the terminal chose: pause, sort, port filter, help, scroll position, and with
+// -A the namespace highlighted or shown in full; and how keys change it. Pure: the curses layer
+// translates its key codes into Key and calls apply_key.
 #pragma once
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -11,6 +13,13 @@ namespace tcpsight {
 
 enum class FlowSort : uint8_t { Retransmits, Resets, Recent, Remote };
 std::string_view flow_sort_name(FlowSort sort);  // "retransmits", ...
+
+// The columns of top -A's namespaces list, in the order `s` cycles them.
+enum class NamespaceSort : uint8_t {
+  Sockets, Established, TimeWait, SynRecv, Retransmits, Resets, ListenOverflows, Name
+};
+inline constexpr int kNamespaceSorts = 8;
+std::string_view namespace_sort_name(NamespaceSort sort);  // "sockets", "ESTABLISHED", ...
 
 struct Key {
   enum class Kind : uint8_t { Char, Up, Down, PageUp, PageDown, Home, End, Enter, Escape, Backspace, Resize };
@@ -29,6 +38,13 @@ struct ViewState {
   std::string prompt_text;
   std::string notice;  // one-off message for the footer, e.g. a rejected port
   int scroll = 0;      // first body row shown
+
+  // top -A: the list of namespaces comes first; Enter shows the highlighted one in full.
+  bool namespaces = false;
+  NamespaceSort namespace_sort = NamespaceSort::Sockets;
+  uint32_t selected_netns = 0;      // inode of the highlighted row; one not listed: the first row
+  std::optional<uint32_t> drilled;  // inode shown in full (top -A after Enter, always with --netns)
+  bool listing() const { return namespaces && !drilled; }
 };
 
 struct KeyEffect {
@@ -36,7 +52,8 @@ struct KeyEffect {
   bool changed = false;  // the screen must be drawn again
 };
 
-// `page_rows`: how many body rows one PgUp/PgDn moves (the visible body height).
-KeyEffect apply_key(ViewState& view, Key key, int page_rows);
+// `page_rows`: how many body rows one PgUp/PgDn moves (the visible body height). `listed`: the
+// inodes of the namespaces list in display order (top -A), which the arrows move through.
+KeyEffect apply_key(ViewState& view, Key key, int page_rows, std::span<const uint32_t> listed = {});
 
 }  // namespace tcpsight
