@@ -5,7 +5,7 @@ packages=(
   build-essential cmake pkg-config clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
   libcli11-dev libfmt-dev nlohmann-json3-dev libcpp-httplib-dev libncurses-dev libgtest-dev libbenchmark-dev
   iproute2 iptables tmux procps gawk hyperfine prometheus prometheus-node-exporter bpftrace
-  qemu-system-x86 busybox-static cpio kmod xz-utils
+  qemu-system-x86 busybox-static cpio kmod xz-utils podman runc
 )
 missing=()
 for p in "${packages[@]}"; do
