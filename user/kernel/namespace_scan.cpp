@@ -47,12 +47,12 @@ uint32_t net_namespace_inode(const std::string& path, int* error) {
   return is_net ? static_cast<uint32_t>(st.st_ino) : 0;
 }
 
-// The host's namespace: PID 1's; where that cannot be read (tcpsight in a sandbox whose PID 1 is
-// not its own to look at), tcpsight's own.
+// The host's namespace: PID 1's; where that cannot be read (a sandbox whose PID 1 is not its own
+// to look at), kthreadd's (PID 2): kernel threads never leave the initial namespace.
 uint32_t host_namespace_inode(const std::string& proc) {
   struct stat st{};
-  if (stat((proc + "/1/ns/net").c_str(), &st) == 0 || stat((proc + "/self/ns/net").c_str(), &st) == 0)
-    return static_cast<uint32_t>(st.st_ino);
+  for (const char* pid : {"/1", "/2"})
+    if (stat((proc + pid + "/ns/net").c_str(), &st) == 0) return static_cast<uint32_t>(st.st_ino);
   return 0;
 }
 
