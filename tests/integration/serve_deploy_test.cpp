@@ -1,5 +1,5 @@
 // deploy/: the alerting rules, their unit tests and the scrape config pass promtool; the dashboard
-// and the rules use only metrics tcpsight exports; the systemd unit is valid and its capability
+// and the rules use only metrics tcpsight exports (with and without -A); the systemd unit is valid and its capability
 // set (no root) is enough to serve.
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -8,7 +8,9 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <map>
 #include <regex>
+#include <set>
 #include <sstream>
 
 #include "harness.hpp"
@@ -82,7 +84,18 @@ TEST(ServeDeploy, DashboardAndAlertsUseOnlyMetricsTheExporterServes) {
   ASSERT_EQ(scrape.status, 200);
   // Every family has a sample here; tcpsight_ephemeral_ports_used too: this scrape's own connection
   // holds an ephemeral port toward the exporter.
-  const std::set<std::string> served = sample_names(scrape.body);
+  std::set<std::string> served = sample_names(scrape.body);
+  // The per-container panels and rules use what serve -A adds (the same families, labelled, and
+  // tcpsight_namespaces*).
+  ServeUnderTest all(ns, "127.0.0.1:9978", {"-A"});
+  ASSERT_TRUE(all.ready()) << all.child().err();
+  const HttpReply all_scrape = all.get("/metrics");
+  ASSERT_EQ(all_scrape.status, 200);
+  const std::set<std::string> served_all = sample_names(all_scrape.body);
+  for (const char* name : {"tcpsight_namespaces", "tcpsight_namespaces_entered_total",
+                           "tcpsight_namespaces_failed_total", "tcpsight_netns_counter_overflow_total"})
+    EXPECT_TRUE(served_all.count(name)) << "serve -A serves " << name;
+  served.insert(served_all.begin(), served_all.end());
 
   std::string dashboard_text;
   for (const auto& e : dashboard_expressions()) dashboard_text += e + "\n";
@@ -92,6 +105,21 @@ TEST(ServeDeploy, DashboardAndAlertsUseOnlyMetricsTheExporterServes) {
   EXPECT_GE(used_by_alerts.size(), 8u);
   for (const auto& name : used_by_dashboard) EXPECT_TRUE(served.count(name)) << "dashboard uses " << name;
   for (const auto& name : used_by_alerts) EXPECT_TRUE(served.count(name)) << "alerts use " << name;
+}
+
+TEST(ServeDeploy, DashboardShowsTimeWaitRetransmitsAndListenOverflowsPerContainer) {
+  const auto dashboard = nlohmann::json::parse(read_text(deploy_file("grafana-dashboard.json")));
+  std::map<std::string, std::string> by_title;
+  std::set<int> ids;
+  for (const auto& panel : dashboard.at("panels")) {
+    EXPECT_TRUE(ids.insert(panel.at("id").get<int>()).second) << "panel id " << panel.at("id") << " twice";
+    if (panel.contains("targets")) by_title[panel.at("title").get<std::string>()] = panel["targets"][0].at("expr");
+  }
+  for (const char* title : {"TIME_WAIT by container", "Retransmits/s by container", "Listen overflows by container"}) {
+    ASSERT_TRUE(by_title.count(title)) << title;
+    EXPECT_NE(by_title[title].find("sum by (container)"), std::string::npos) << title << ": " << by_title[title];
+    EXPECT_NE(by_title[title].find("container=~\"$container\""), std::string::npos) << title;
+  }
 }
 
 TEST(ServeDeploy, SystemdAcceptsTheUnit) {

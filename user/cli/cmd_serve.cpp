@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "cli/commands.hpp"
+#include "cli/namespace_option.hpp"
+#include "cli/serve_namespaces.hpp"
 #include "cli/signals.hpp"
 #include "cli/snapshot_option.hpp"
 #include "core/errors.hpp"
@@ -38,6 +40,8 @@ struct ServeOptions {
   SeriesCaps caps;
   double snapshot_share = kSnapshotCpuShare;
   bool no_histograms = false;
+  NamespaceChoice namespaces;
+  size_t max_namespaces = kDefaultMaxNamespaces;
 };
 
 std::string kernel_release() {
@@ -47,21 +51,28 @@ std::string kernel_release() {
 
 int run_serve(const ServeOptions& options) {
   const ListenAddress address = *parse_listen_address(options.listen);  // validated by the parser
+  const NamespaceChoice& choice = options.namespaces;
   check_bpf_prerequisites();
+  if (choice.chosen()) check_namespace_prerequisites(choice.option());
   const BuildInfo build{kVersion, kernel_release()};
 
+  // Without -A/--netns: serve's own namespace. Gathering is serialized by the cache.
   std::unique_ptr<Tracer> tracer;
-  std::unique_ptr<PacedSnapshots> snapshots;  // gathering is serialized by the cache
+  std::unique_ptr<PacedSnapshots> snapshots;
+  std::unique_ptr<NamespaceGatherer> namespaces;  // -A/--netns
+  const auto gather_own = [&] {
+    ScrapeInput input = assemble_scrape(tracer->read_counters(), snapshots->records(), read_kernel_counters(),
+                                        read_system_limits(), options.caps);
+    input.snapshot_age_seconds = snapshots->age();
+    input.events_missed_total = tracer->missed_events();
+    return input;
+  };
   ScrapeCache cache(
       [&] {
-        const ts_counters counters = tracer->read_counters();
-        const std::vector<ts_sock_record>& sockets = snapshots->records();
-        ScrapeInput input =
-            assemble_scrape(counters, sockets, read_kernel_counters(), read_system_limits(), options.caps);
+        ScrapeInput input = namespaces ? namespaces->gather() : gather_own();
+        if (namespaces) input.events_missed_total = namespaces->tracer().missed_events();
         input.build = build;
         input.histograms = !options.no_histograms;
-        input.snapshot_age_seconds = snapshots->age();
-        input.events_missed_total = tracer->missed_events();
         return input;
       },
       kGatherMaxAgeSeconds, monotonic_seconds);
@@ -69,9 +80,16 @@ int run_serve(const ServeOptions& options) {
   MetricsServer server(address, cache);  // binds first: a taken port fails before anything is loaded
   const uint32_t netns = current_netns_inode();
   // The latency and duration histograms need per-socket storage: the costly part of serving.
-  tracer = std::make_unique<Tracer>(
-      TracerOptions{.netns = netns, .stream_kinds = 0, .track_sockets = !options.no_histograms});
-  snapshots = std::make_unique<PacedSnapshots>(monotonic_seconds, options.snapshot_share);
+  if (choice.chosen()) {
+    namespaces = std::make_unique<NamespaceGatherer>(
+        choice, NamespaceServeOptions{.caps = options.caps, .max_namespaces = options.max_namespaces,
+                                      .snapshot_share = options.snapshot_share,
+                                      .track_sockets = !options.no_histograms});
+  } else {
+    tracer = std::make_unique<Tracer>(
+        TracerOptions{.netns = netns, .stream_kinds = 0, .track_sockets = !options.no_histograms});
+    snapshots = std::make_unique<PacedSnapshots>(monotonic_seconds, options.snapshot_share);
+  }
 
   // SIGINT/SIGTERM set a flag; this thread turns it into server.stop(), repeated until run() has
   // returned (a stop that comes before the server is up would otherwise be missed).
@@ -83,8 +101,10 @@ int run_serve(const ServeOptions& options) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
   });
-  std::fprintf(stderr, "tcpsight: serving http://%s/metrics for network namespace %u; Ctrl-C to stop\n",
-               server.address().text().c_str(), netns);
+  const std::string scope = choice.all ? std::string("every network namespace")
+                            : "network namespace " + std::to_string(choice.one ? choice.one->inode : netns);
+  std::fprintf(stderr, "tcpsight: serving http://%s/metrics for %s; Ctrl-C to stop\n",
+               server.address().text().c_str(), scope.c_str());
   const bool served = stop_requested() || server.run();
   finished = true;
   watcher.join();
@@ -116,13 +136,21 @@ Command add_serve_command(CLI::App& parent) {
       ->type_name("N")
       ->check(CLI::Range(size_t{1}, size_t{100000}).description(""));
   add_snapshot_cpu_option(cmd, o->snapshot_share);
+  add_namespace_options(cmd, o->namespaces);
+  cmd->add_option("--max-namespaces", o->max_namespaces,
+                  "with -A: network namespaces labelled one by one (netns, container), the first found keeping "
+                  "theirs; the rest are summed as netns=\"other\" (default 100)")
+      ->type_name("N")
+      ->check(CLI::Range(size_t{1}, size_t{10000}).description(""));
   cmd->add_flag("--no-histograms", o->no_histograms,
                 "leave out the connect-latency and connection-duration histograms and the per-socket "
                 "storage they need: the cheapest way to serve on a host with heavy connection churn");
   cmd->footer(
       "Examples:\n  tcpsight serve\n  tcpsight serve --listen [::1]:9977\n"
       "  curl -s http://127.0.0.1:9977/metrics | grep tcpsight_sockets\n"
-      "  tcpsight serve --max-destinations 50");
+      "  tcpsight serve --max-destinations 50\n"
+      "  tcpsight serve -A --max-namespaces 20   (series per container: netns=\"<inode>\",container=\"<name>\")\n"
+      "  tcpsight serve --netns $(podman inspect -f '{{.State.Pid}}' web)");
   return {cmd, [o] { return run_serve(*o); }};
 }
 

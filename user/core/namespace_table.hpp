@@ -15,6 +15,7 @@
 
 #include "core/aggregator.hpp"
 #include "core/netstat_parse.hpp"
+#include "core/system_limits.hpp"
 #include "tcpsight/abi.h"
 
 namespace tcpsight {
@@ -48,6 +49,7 @@ struct NamespaceSighting {
   std::optional<SocketCensus> census;  // a fresh snapshot, if one was taken
   double snapshot_age_s = 0;
   std::optional<KernelCounters> kernel;  // read inside the namespace, if it could be entered
+  std::optional<SystemLimits> limits;    // its own sysctls (port range, tcp_max_tw_buckets), the same way
 };
 
 // A counter of the namespace's own kernel counters per second over the last interval (0 before two).

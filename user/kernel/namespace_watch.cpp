@@ -4,12 +4,13 @@
 
 #include "core/socket_census.hpp"
 #include "kernel/kernel_counters.hpp"
+#include "kernel/sysctls.hpp"
 
 namespace tcpsight {
 
 NamespaceWatcher::NamespaceWatcher(std::optional<FoundNamespace> only, std::function<double()> clock,
-                                   double snapshot_cpu_share)
-    : only_(std::move(only)), clock_(std::move(clock)), pacer_(snapshot_cpu_share) {}
+                                   double snapshot_cpu_share, SnapshotSink sink)
+    : only_(std::move(only)), clock_(std::move(clock)), pacer_(snapshot_cpu_share), sink_(std::move(sink)) {}
 
 std::vector<FoundNamespace> NamespaceWatcher::find() {
   if (only_) return {*only_};
@@ -39,9 +40,11 @@ std::vector<NamespaceSighting> NamespaceWatcher::refresh() {
     s.id = identify(ns);
     std::string error;
     KernelCounters kernel;
+    SystemLimits limits;
     bool snapshot = false;
     const bool entered = thread_.run_in(ns.path, ns.inode, [&] {
       kernel = read_kernel_counters("/proc/thread-self/net");
+      limits = read_system_limits();  // /proc/sys/net is the reading thread's namespace's
       if (fresh_) {
         snapshotter_.take(records_);
         snapshot = true;
@@ -50,13 +53,17 @@ std::vector<NamespaceSighting> NamespaceWatcher::refresh() {
     ++(entered ? counts_.entered : counts_.failed);
     if (entered) {
       s.kernel = std::move(kernel);
-      if (snapshot) {
-        s.census = SocketCensus::from_records(records_);
-        snapshot_at_[ns.inode] = clock_();
-      }
+      s.limits = limits;
+      if (snapshot) snapshot_at_[ns.inode] = clock_();
     }
     const auto at = snapshot_at_.find(ns.inode);
     s.snapshot_age_s = at == snapshot_at_.end() ? 0 : clock_() - at->second;
+    if (snapshot) {
+      if (sink_)
+        sink_(s, records_);
+      else
+        s.census = SocketCensus::from_records(records_);
+    }
     still.emplace(ns.inode, s.id);
     out.push_back(std::move(s));
   }

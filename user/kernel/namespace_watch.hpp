@@ -11,6 +11,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include "core/namespace_table.hpp"
@@ -32,9 +33,13 @@ struct NamespaceWatchCounts {
 
 class NamespaceWatcher {
  public:
+  // Takes each fresh snapshot instead of the sighting's census, on the caller's thread, for front
+  // ends that reduce the records their own way (serve); the records are not kept.
+  using SnapshotSink = std::function<void(const NamespaceSighting&, std::span<const ts_sock_record>)>;
+
   // `only`: watch just this namespace; nullopt: every namespace of the host.
   NamespaceWatcher(std::optional<FoundNamespace> only, std::function<double()> clock,
-                   double snapshot_cpu_share = kSnapshotCpuShare);
+                   double snapshot_cpu_share = kSnapshotCpuShare, SnapshotSink sink = {});
 
   // What each namespace looks like now; a fresh census for each when a snapshot round was due.
   std::vector<NamespaceSighting> refresh();
@@ -55,6 +60,7 @@ class NamespaceWatcher {
   std::map<uint32_t, NamespaceIdentity> names_;  // by inode, for the namespaces found last
   std::map<uint32_t, double> snapshot_at_;       // when each namespace's census was taken
   std::vector<ts_sock_record> records_;          // reused
+  SnapshotSink sink_;
   NamespaceWatchCounts counts_;
   bool fresh_ = false;
 };

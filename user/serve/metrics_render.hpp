@@ -1,7 +1,8 @@
 // The /metrics page: a pure function of one gathered ScrapeInput. Every family has HELP and TYPE,
 // values are in base units (seconds), counters end in `_total`, and labels are bounded: states,
 // transitions, reset directions, capped listener endpoints and capped destinations; never a
-// connection or a client's port.
+// connection or a client's port. With -A/--netns the per-namespace families add netns and
+// container labels (capped namespaces, NamespaceSeries); host-wide ones stay unlabelled.
 #pragma once
 
 #include <string>

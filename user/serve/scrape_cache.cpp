@@ -18,9 +18,9 @@ std::shared_ptr<const ScrapeInput> ScrapeCache::get() {
     const double end = clock_();
     input->gather_seconds = std::round((end - start) * 1e6) / 1e6;  // microseconds are plenty
     input->gathers_total = ++gathers_;
-    listener_series_dropped_ += input->listeners.dropped;
+    listener_series_dropped_ += input->listener_series_dropped();
     input->listener_series_dropped_total = listener_series_dropped_;
-    destination_series_dropped_ += input->destinations.dropped;
+    destination_series_dropped_ += input->destination_series_dropped();
     input->destination_series_dropped_total = destination_series_dropped_;
     latest_ = std::move(input);
     gathered_at_ = end;

@@ -1,6 +1,5 @@
 #include "serve/socket_tally.hpp"
 
-
 namespace tcpsight {
 
 namespace {
@@ -25,6 +24,16 @@ SocketTally SocketTally::from_records(std::span<const ts_sock_record> records) {
     ++t.time_wait.count;
   }
   return t;
+}
+
+void add_tally(SocketTally& into, const SocketTally& from) {
+  for (size_t s = 0; s < into.by_state.size(); ++s) into.by_state[s] += from.by_state[s];
+  into.request_sockets += from.request_sockets;
+  into.total += from.total;
+  into.listeners.insert(into.listeners.end(), from.listeners.begin(), from.listeners.end());
+  for (size_t b = 0; b < into.time_wait.counts.size(); ++b) into.time_wait.counts[b] += from.time_wait.counts[b];
+  into.time_wait.sum_ms += from.time_wait.sum_ms;
+  into.time_wait.count += from.time_wait.count;
 }
 
 }  // namespace tcpsight

@@ -28,4 +28,7 @@ struct SocketTally : SocketCounts {  // listeners: one per listening socket, in 
   static SocketTally from_records(std::span<const ts_sock_record> records);
 };
 
+// Adds what `from` holds to `into` (listeners appended): the sockets of several namespaces as one.
+void add_tally(SocketTally& into, const SocketTally& from);
+
 }  // namespace tcpsight
