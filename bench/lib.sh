@@ -101,6 +101,7 @@ mode_command() {
     stats) echo "tcpsight stats --json --interval 1" ;;
     serve) echo "tcpsight serve --listen 127.0.0.1:$BENCH_SERVE_PORT, scraped every second" ;;
     serve-lean) echo "tcpsight serve --no-histograms, scraped every second" ;;
+    serve-all) echo "tcpsight serve -A (every namespace, per-namespace counters), scraped every second" ;;
     top) echo "tcpsight top (in a detached tmux session)" ;;
     trace) echo "tcpsight trace --json > /dev/null" ;;
     bpftrace) echo "bpftrace counting inet_sock_set_state into a map" ;;
@@ -124,6 +125,7 @@ mode_start() {
     serve) "${enter[@]}" "$TCPSIGHT" serve --listen "127.0.0.1:$BENCH_SERVE_PORT" >"$out" 2>"$err" & ;;
     serve-lean)
       "${enter[@]}" "$TCPSIGHT" serve --listen "127.0.0.1:$BENCH_SERVE_PORT" --no-histograms >"$out" 2>"$err" & ;;
+    serve-all) "${enter[@]}" "$TCPSIGHT" serve -A --listen "127.0.0.1:$BENCH_SERVE_PORT" >"$out" 2>"$err" & ;;
     trace) "${enter[@]}" "$TCPSIGHT" trace --json >/dev/null 2>"$err" & ;;
     bpftrace)
       ensure_tracefs
@@ -160,7 +162,7 @@ mode_ready() {
       trace) grep -q "tracing TCP" "$dir/$name.err" 2>/dev/null && return 0 ;;
       bpftrace) grep -q "Attaching" "$dir/$name.out" 2>/dev/null && return 0 ;;
       top) ((i >= 15)) && [[ -n $(tmux -L "$BENCH_TMUX" capture-pane -p -t top 2>/dev/null | tr -d ' \n') ]] && return 0 ;;
-      serve | serve-lean)
+      serve | serve-lean | serve-all)
         if in_ns "$ns" curl -sf -o /dev/null --max-time 2 "http://127.0.0.1:$BENCH_SERVE_PORT/metrics"; then
           nsenter --net="/run/netns/$ns" -- bash -c "while sleep 1; do curl -sf -o /dev/null --max-time 2 \
             http://127.0.0.1:$BENCH_SERVE_PORT/metrics || echo scrape failed >&2; done" 2>>"$dir/scrape.err" &

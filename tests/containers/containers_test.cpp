@@ -1,12 +1,15 @@
-// Real podman containers, each with a loopback workload of its own: `stats -A` reports each under
-// the container's name with the figures the kernel shows inside that container (ss and
-// /proc/net/snmp in its namespace).
+// Real podman containers, each with a loopback workload of its own: `stats -A` and `serve -A`
+// report each under the container's name with the figures the kernel shows inside that container
+// (ss and /proc/net/snmp in its namespace).
 #include <csignal>
 
+#include "../integration/serve_test_support.hpp"
 #include "podman.hpp"
 
 namespace tcpsight::itest {
 namespace {
+
+using namespace serve;
 
 // Inside a container: a listener on 127.0.0.1:PORT and N clients whose handshakes the firewall
 // leaves half-done (the final ACK is dropped), held for a minute.
@@ -32,9 +35,17 @@ time.sleep(60)
 
 uint64_t sockets_in(const nlohmann::json& report, const char* state) { return report.at("sockets").at(state).get<uint64_t>(); }
 
+// A series of `serve -A` for one container, e.g. metric(c, "tcpsight_sockets", R"(state="TIME_WAIT")").
+std::string metric(const Container& c, const std::string& family, const std::string& more) {
+  return family + "{netns=\"" + std::to_string(c.netns_inode()) + "\",container=\"" + c.name() + "\"," + more + "}";
+}
+
 TEST(Containers, StatsAllNamespacesNamesEachContainerAndCountsWhatItsSsShows) {
   TS_REQUIRE_CONTAINERS_OR_SKIP();
   Container piles("tw"), half_open("syn"), resets("rst");
+  Netns home("ctserve");  // where serve listens; it watches every namespace
+  ServeUnderTest serve(home, "127.0.0.1:9977", {"-A", "--snapshot-cpu", "100"});
+  ASSERT_TRUE(serve.ready()) << serve.child().err();
   Child stats({tcpsight_binary(), "stats", "-A", "--json", "--interval", "0.25", "--snapshot-cpu", "100"});
   const auto report_of = [&](const Container& c) { return last_namespace_report(json_lines(stats.out()), c.netns_inode()); };
   ASSERT_TRUE(wait_until([&] { return report_of(piles) && report_of(half_open) && report_of(resets); }, 60s, 100ms))
@@ -88,6 +99,26 @@ TEST(Containers, StatsAllNamespacesNamesEachContainerAndCountsWhatItsSsShows) {
   EXPECT_EQ(r->at("synack_retransmits").get<uint64_t>(), 0u);
   stats.signal(SIGTERM);
   EXPECT_EQ(stats.wait(10s), 0) << stats.err();
+
+  // /metrics says the same of each container, under its name.
+  const auto tw_series = metric(piles, "tcpsight_sockets", R"(state="TIME_WAIT")");
+  const auto syn_series = metric(half_open, "tcpsight_sockets", R"(state="SYN_RECV")");
+  const auto rst_series = metric(resets, "tcpsight_resets_total", R"(direction="sent")");
+  std::map<std::string, double> m;
+  const bool scraped = wait_until(
+      [&] {
+        m = samples_of(serve.get("/metrics").body);
+        return sample(m, tw_series) == static_cast<double>(time_wait) &&
+               sample(m, syn_series) == static_cast<double>(syn_recv) &&
+               sample(m, rst_series) == static_cast<double>(out_rsts);
+      },
+      30s, 300ms);
+  EXPECT_TRUE(scraped) << tw_series << " " << sample(m, tw_series) << "; " << syn_series << " " << sample(m, syn_series)
+                       << "; " << rst_series << " " << sample(m, rst_series);
+  for (const Container* c : {&piles, &half_open, &resets})
+    EXPECT_EQ(sample(m, metric(*c, "tcpsight_sockets", R"(state="ESTABLISHED")")),
+              static_cast<double>(c->ss_count("established")))
+        << c->name();
 }
 
 }  // namespace

@@ -735,7 +735,8 @@ std::string recursion_note(pid_t pid) {
 
 std::vector<nlohmann::json> json_lines(const std::string& text) {
   std::vector<nlohmann::json> out;
-  std::istringstream in(text);
+  // Only whole lines: the output of a process still running may end halfway through one.
+  std::istringstream in(text.substr(0, text.rfind('\n') + 1));
   for (std::string line; std::getline(in, line);) {
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     try {

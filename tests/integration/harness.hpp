@@ -314,6 +314,7 @@ std::string recursion_note(pid_t pid);
 // ---- tcpsight output ----------------------------------------------------------------------------
 
 // Each non-empty line parsed as JSON; a line that is not JSON fails the test (ADD_FAILURE) and is skipped.
+// Text after the last newline (a line still being written) is left out.
 std::vector<nlohmann::json> json_lines(const std::string& text);
 // The last report about namespace `inode` among `stats -A --json` lines; nullopt when none is.
 std::optional<nlohmann::json> last_namespace_report(const std::vector<nlohmann::json>& reports, uint32_t inode);
