@@ -50,14 +50,14 @@ if ((quick)); then
   memory_args=(--connections 100000)
   snapshot_args=(--sizes 20000 --runs 5)
   churn_args=(--rounds 2 --seconds 1.5)
-  namespaces_args=(--counts "1 50" --big 5000 --runs 3)
+  namespaces_args=(--counts "1 50" --big 20000 --runs 3)
   namespaces_churn_args=(--rounds 2 --seconds 1.5 --modes "none serve serve-all")
 else
   micro_args=(--min-time 0.5 --repetitions 5)
   memory_args=(--connections 1000000)
   snapshot_args=(--sizes "20000 100000" --runs 10)
   churn_args=(--rounds 5 --seconds 5)
-  namespaces_args=(--counts "1 50 200" --big 50000 --runs 9)
+  namespaces_args=(--counts "1 50 200" --big 100000 --runs 9)
   namespaces_churn_args=(--rounds 7 --seconds 5 --modes "none serve serve-all")
 fi
 

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <map>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -12,6 +13,7 @@ namespace tcpsight {
 // both starting with the same "Prefix:"; malformed pairs are skipped.
 using KernelCounters = std::map<std::string, int64_t>;
 
-KernelCounters parse_snmp_tables(std::string_view text);
+// `tables`: only these ("Tcp", "TcpExt"); empty: all of them.
+KernelCounters parse_snmp_tables(std::string_view text, std::span<const std::string_view> tables = {});
 
 }  // namespace tcpsight

@@ -6,10 +6,10 @@
 
 namespace tcpsight {
 
-KernelCounters read_kernel_counters(const char* net_dir) {
+KernelCounters read_kernel_counters(const char* net_dir, std::span<const std::string_view> tables) {
   KernelCounters all;
   for (const char* file : {"/snmp", "/netstat"})
-    all.merge(parse_snmp_tables(read_proc_file((std::string(net_dir) + file).c_str())));
+    all.merge(parse_snmp_tables(read_proc_file((std::string(net_dir) + file).c_str()), tables));
   return all;
 }
 
