@@ -136,6 +136,25 @@ TEST(CoreAllNamespaces, NamespacesComeAndGoWithoutLosingCounts) {
   EXPECT_EQ(stats.wait(10s), 0) << stats.err();
 }
 
+TEST(CoreAllNamespaces, NamespacesMadeAndDeletedAsFastAsPossibleAreNeverFatal) {
+  TS_REQUIRE_ROOT_OR_SKIP();
+  Child stats({tcpsight_binary(), "stats", "-A", "--json", "--interval", "0.05"});
+  ASSERT_TRUE(stats.wait_for_line(Child::Stream::out, "\"netns\":\"all\"", 30s)) << stats.err();
+  // Some of these go between the scan that finds them and their turn to be entered.
+  for (int i = 0; i < 40; ++i) Netns brief("brief");
+  const size_t reports = json_lines(stats.out()).size();
+  ASSERT_TRUE(stats.wait_for_lines(Child::Stream::out, reports + 10, 30s)) << stats.err();
+  ASSERT_TRUE(stats.running()) << stats.err();
+  stats.signal(SIGTERM);
+  EXPECT_EQ(stats.wait(10s), 0) << stats.err();
+  const nlohmann::json summary = json_lines(stats.out()).back();
+  ASSERT_EQ(summary.value("netns", ""), "all") << summary.dump();
+  const nlohmann::json& n = summary.at("namespaces");
+  report_figure("namespaces entered", n.at("entered").get<double>());
+  report_figure("namespaces failed (vanished while being entered)", n.at("failed").get<double>());
+  EXPECT_GT(n.at("entered").get<uint64_t>(), 0u);
+}
+
 TEST(CoreAllNamespaces, NetnsPicksOneByNamePathOrPid) {
   TS_REQUIRE_ROOT_OR_SKIP();
   Netns ns("pick");

@@ -39,7 +39,9 @@ TEST(CoreStats, TimeWaitCensusMatchesSsAndEntriesAreCounted) {
   EXPECT_LE(ss_before, kConnections);
   EXPECT_GE(ss_before + out_rsts, kConnections) << "the kernel's own view";
   // The census is taken between the two ss counts: equal to them when nothing changed in between.
-  if (ss_before == ss_after) EXPECT_EQ(census, ss_before);
+  if (ss_before == ss_after) {
+    EXPECT_EQ(census, ss_before);
+  }
   EXPECT_LE(census, std::max(ss_before, ss_after));
   EXPECT_GE(census, std::min(ss_before, ss_after));
   EXPECT_EQ(snapshot.at("time_wait").at("count").get<uint64_t>(), census) << snapshot.dump();
