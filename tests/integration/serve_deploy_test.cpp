@@ -126,10 +126,11 @@ TEST(ServeDeploy, SystemdAcceptsTheUnit) {
   TS_REQUIRE_TOOL_OR_SKIP(systemd_analyze, "systemd-analyze");
   SharedTempDir dir;
   std::string unit = read_text(deploy_file("tcpsight.service"));
-  const std::string exec_start = "ExecStart=/usr/local/bin/tcpsight";
+  // The unit's own line, not the -A variant its comments show.
+  const std::string exec_start = "\nExecStart=/usr/local/bin/tcpsight";
   const size_t at = unit.find(exec_start + " serve");
   ASSERT_NE(at, std::string::npos);
-  unit.replace(at, exec_start.size(), "ExecStart=" + tcpsight_binary());  // verify checks the binary exists
+  unit.replace(at, exec_start.size(), "\nExecStart=" + tcpsight_binary());  // verify checks the binary exists
   const std::string path = dir.path() + "/tcpsight.service";
   std::ofstream(path) << unit;
   const CommandResult r = run_command({systemd_analyze, "verify", path});
