@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # run.sh: tcpsight's benchmark suite in one command (see bench/README.md).
 #
-#   sudo bench/run.sh            the full suite, about 20 minutes
+#   sudo bench/run.sh            the full suite, about 35 minutes
 #   sudo bench/run.sh --quick    a short version, under 5 minutes (a smoke run: numbers are rough)
 #
 # Options:
