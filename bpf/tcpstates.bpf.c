@@ -88,6 +88,38 @@ static __always_inline void count_shared(__u64 *slot)
 	__sync_fetch_and_add(slot, 1);
 }
 
+/* The counts every hit adds to, written once for both kinds of counters: the host-wide ts_counters
+ * and a namespace's ts_netns_counters name these fields alike. */
+#define COUNT_STATE_CHANGE(ctr, oldstate, newstate, handover)                                   \
+	do {                                                                                     \
+		count(&(ctr)->transitions[state_index(oldstate)][state_index(newstate)]);         \
+		if ((handover) != TW_NONE)                                                       \
+			count(&(ctr)->time_wait_entered);                                        \
+		if ((handover) == TW_FIN_WAIT2)                                                  \
+			count(&(ctr)->fin_wait2_handed_over);                                    \
+	} while (0)
+
+/* `amount`: what the count grows by (segments for retransmits, else 1). */
+#define COUNT_SOCK_EVENT(ctr, kind, state, amount)                                              \
+	do {                                                                                     \
+		switch (kind) {                                                                  \
+		case TS_EV_RETRANSMIT:                                                           \
+			(ctr)->retransmits[state_index(state)] += (amount);                      \
+			break;                                                                   \
+		case TS_EV_SYNACK_RETRANSMIT:                                                    \
+			count(&(ctr)->synack_retransmits);                                       \
+			break;                                                                   \
+		case TS_EV_RESET_SENT:                                                           \
+			count(&(ctr)->resets_sent);                                              \
+			break;                                                                   \
+		case TS_EV_RESET_RECEIVED:                                                       \
+			count(&(ctr)->resets_received);                                          \
+			break;                                                                   \
+		default:                                                                         \
+			break;                                                                   \
+		}                                                                                \
+	} while (0)
+
 static __always_inline __u32 log2_slot(__u64 v)
 {
 	__u32 r = 0;
@@ -310,19 +342,10 @@ int BPF_PROG(on_state_change, struct sock *sk, int oldstate, int newstate)
 
 	struct ts_netns_counters *n = netns_slot(sock_netns(sk), c);
 
-	if (n) {
-		count(&n->transitions[state_index(oldstate)][state_index(newstate)]);
-		if (handover != TW_NONE)
-			count(&n->time_wait_entered);
-		if (handover == TW_FIN_WAIT2)
-			count(&n->fin_wait2_handed_over);
-	}
+	if (n)
+		COUNT_STATE_CHANGE(n, oldstate, newstate, handover);
 	if (c) {
-		count(&c->transitions[state_index(oldstate)][state_index(newstate)]);
-		if (handover != TW_NONE)
-			count(&c->time_wait_entered);
-		if (handover == TW_FIN_WAIT2)
-			count(&c->fin_wait2_handed_over);
+		COUNT_STATE_CHANGE(c, oldstate, newstate, handover);
 		if (timing_known && oldstate == TS_SYN_SENT && newstate == TS_ESTABLISHED)
 			count(&c->connect_latency_us[log2_slot(prev_ns / 1000)]);
 		if (life_ns)
@@ -380,42 +403,10 @@ static __always_inline struct ts_event *on_sock_event(const struct sock *sk, enu
 	*info_out = info;
 	if (mark_reset && info)
 		info->reset = 1;
-	if (n) {
-		switch (kind) {
-		case TS_EV_RETRANSMIT:
-			n->retransmits[state_index(sk->__sk_common.skc_state)] += amount;
-			break;
-		case TS_EV_SYNACK_RETRANSMIT:
-			count(&n->synack_retransmits);
-			break;
-		case TS_EV_RESET_SENT:
-			count(&n->resets_sent);
-			break;
-		case TS_EV_RESET_RECEIVED:
-			count(&n->resets_received);
-			break;
-		default:
-			break;
-		}
-	}
-	if (c) {
-		switch (kind) {
-		case TS_EV_RETRANSMIT:
-			c->retransmits[state_index(sk->__sk_common.skc_state)] += amount;
-			break;
-		case TS_EV_SYNACK_RETRANSMIT:
-			count(&c->synack_retransmits);
-			break;
-		case TS_EV_RESET_SENT:
-			count(&c->resets_sent);
-			break;
-		case TS_EV_RESET_RECEIVED:
-			count(&c->resets_received);
-			break;
-		default:
-			break;
-		}
-	}
+	if (n)
+		COUNT_SOCK_EVENT(n, kind, sk->__sk_common.skc_state, amount);
+	if (c)
+		COUNT_SOCK_EVENT(c, kind, sk->__sk_common.skc_state, amount);
 	if (!wanted(kind))
 		return NULL;
 	return reserve_event(c, sk, kind, info);

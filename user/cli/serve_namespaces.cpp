@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "cli/signals.hpp"
+#include "kernel/namespace_refresh.hpp"
 
 namespace tcpsight {
 
@@ -22,15 +23,7 @@ NamespaceGatherer::NamespaceGatherer(const NamespaceChoice& choice, const Namesp
 
 ScrapeInput NamespaceGatherer::gather() {
   const double now = monotonic_seconds();
-  const std::vector<NamespaceSighting> seen = watcher_.refresh();
-  for (const NamespaceSighting& s : seen)
-    if (s.limits) reduced_[s.id.inode].limits = *s.limits;
-  std::vector<std::pair<uint32_t, ts_netns_counters>> counters;
-  for (const NetnsCounters& n : tracer_.read_netns_counters()) counters.emplace_back(n.inode, n.counters);
-  for (uint32_t inode : table_.refresh(seen, counters, now)) {
-    tracer_.forget_netns(inode);  // the kernel may give its inode to a new namespace
-    reduced_.erase(inode);
-  }
+  for (uint32_t inode : refresh_namespaces(table_, watcher_, &tracer_, now)) reduced_.erase(inode);
 
   std::vector<ShownNamespace> shown;
   shown.reserve(table_.namespaces().size());
@@ -38,6 +31,7 @@ ScrapeInput NamespaceGatherer::gather() {
     NamespaceFigures f = reduced_[inode];
     f.counters = view.figures.totals();
     f.kernel = view.kernel;
+    if (view.limits) f.limits = *view.limits;  // the latest, also between snapshots
     f.snapshot_age_seconds = view.figures.snapshot_age();
     shown.push_back({inode, view.id.name, view.id.host, std::move(f)});
   }

@@ -49,6 +49,7 @@ std::vector<uint32_t> NamespaceTable::refresh(const std::vector<NamespaceSightin
       v.kernel = *s.kernel;
       v.last_kernel_s = now_s;
     }
+    if (s.limits) v.limits = s.limits;
   }
   std::set<uint32_t> counted;
   for (const auto& [inode, c] : counters) {

@@ -39,6 +39,7 @@ struct NamespaceView {
   KernelCounters kernel_before; // the reading before, for rates
   double kernel_interval_s = 0;
   double last_kernel_s = 0;
+  std::optional<SystemLimits> limits;  // its own sysctls, latest reading
   bool gone = false;            // not found at this refresh: these are its final figures
   int refreshes_gone = 0;       // refreshes since it was last found
 };
