@@ -42,16 +42,22 @@ TEST(CoreAllNamespaces, EachNamespaceCountsWhatItsOwnSsAndSnmpShow) {
   const auto out_rsts =
       static_cast<uint64_t>(resets.kernel_counters().at("Tcp.OutRsts") - resets_before.at("Tcp.OutRsts"));
 
-  // What each namespace's ss says now; none of these sockets changes for a minute.
+  // What ss says now: the held connections stay for a minute.
   const size_t time_wait = piles.ss_count("time-wait"), established = holds.ss_count("established");
-  ASSERT_EQ(time_wait, kTimeWait);
+  // Every timewait socket in /proc/net/sockstat came from one hand-over. There may be fewer than the
+  // closes: under QEMU the kernel now and then resets a timewait socket, or keeps an orphan as a
+  // full FIN_WAIT2 socket a while longer (seen on 6.1 and 6.12), so `entered` is bounded, not fixed.
+  const size_t timewait_sockets = piles.sockstat_tw();
+  EXPECT_LE(time_wait, kTimeWait);
   const auto matches = [&] {
     const auto reports = json_lines(stats.out());
     const auto p = last_namespace_report(reports, piles.inode());
     const auto h = last_namespace_report(reports, holds.inode());
     const auto r = last_namespace_report(reports, resets.inode());
-    return p && h && r && socket_count(*p, "TIME_WAIT") == time_wait &&
-           p->at("time_wait").at("entered").get<uint64_t>() == kTimeWait &&
+    // ss again: an orphan kept as a full FIN_WAIT2 socket may still turn into a timewait one.
+    return p && h && r && socket_count(*p, "TIME_WAIT") == piles.ss_count("time-wait") &&
+           p->at("time_wait").at("entered").get<uint64_t>() >= timewait_sockets &&
+           p->at("time_wait").at("entered").get<uint64_t>() <= kTimeWait &&
            socket_count(*h, "ESTABLISHED") == established && socket_count(*h, "LISTEN") == 1 &&
            r->at("resets_sent").get<uint64_t>() == out_rsts;
   };
