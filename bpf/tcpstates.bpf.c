@@ -3,6 +3,7 @@
  * Each hit updates exact per-CPU counters; the kinds user space asked for are also
  * streamed through a ring buffer without a wake-up per record. */
 #include "sock_read.bpf.h"
+#include "sock_info.bpf.h"
 #include "timewait.bpf.h"
 #include <bpf/bpf_tracing.h>
 #include "tcpsight/abi.h"
@@ -45,27 +46,7 @@ struct {
 /* The value a namespace's entry starts from: never written (the BPF stack is too small for it). */
 struct ts_netns_counters zero_netns_counters = {};
 
-/* Per-socket facts kept beside the socket itself: bounded by the socket's life, no hash map. */
-struct sock_info {
-	__u64 since_ns; /* entered the current state */
-	__u64 born_ns;  /* opened: SYN_SENT, SYN_RECV or LISTEN */
-	__u64 deferred_open_ns; /* LISTEN->SYN_RECV seen before the child had its own tuple (< 6.15) */
-	__u8 reset;     /* sent or received a reset */
-	__u8 tuple_known;
-	__u8 pad[6];
-	/* The last complete 4-tuple seen: by ->CLOSE the kernel has already released the local port. */
-	__u8 saddr[16];
-	__u8 daddr[16];
-	__u16 sport;
-	__u16 dport;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct sock_info);
-} sock_infos SEC(".maps");
+/* Per-socket facts (struct sock_info, map sock_infos): bpf/sock_info.bpf.h. */
 
 static __always_inline struct ts_counters *percpu_counters(void)
 {
@@ -90,9 +71,11 @@ static __always_inline void count_shared(__u64 *slot)
 
 /* The counts every hit adds to, written once for both kinds of counters: the host-wide ts_counters
  * and a namespace's ts_netns_counters name these fields alike. */
-#define COUNT_STATE_CHANGE(ctr, oldstate, newstate, handover)                                   \
+#define COUNT_STATE_CHANGE(ctr, oldstate, newstate, handover, reset)                            \
 	do {                                                                                     \
 		count(&(ctr)->transitions[state_index(oldstate)][state_index(newstate)]);         \
+		if ((newstate) == TS_CLOSE && (reset))                                           \
+			count(&(ctr)->closed_after_reset[state_index(oldstate)]);                \
 		if ((handover) != TW_NONE)                                                       \
 			count(&(ctr)->time_wait_entered);                                        \
 		if ((handover) == TW_FIN_WAIT2)                                                  \
@@ -343,9 +326,9 @@ int BPF_PROG(on_state_change, struct sock *sk, int oldstate, int newstate)
 	struct ts_netns_counters *n = netns_slot(sock_netns(sk), c);
 
 	if (n)
-		COUNT_STATE_CHANGE(n, oldstate, newstate, handover);
+		COUNT_STATE_CHANGE(n, oldstate, newstate, handover, reset);
 	if (c) {
-		COUNT_STATE_CHANGE(c, oldstate, newstate, handover);
+		COUNT_STATE_CHANGE(c, oldstate, newstate, handover, reset);
 		if (timing_known && oldstate == TS_SYN_SENT && newstate == TS_ESTABLISHED)
 			count(&c->connect_latency_us[log2_slot(prev_ns / 1000)]);
 		if (life_ns)

@@ -97,6 +97,8 @@ struct ts_counters {
 	__u64 resets_sent_no_socket; /* of resets_sent: for segments no socket wanted (seen from 6.10) */
 	__u64 netns_overflow; /* --all-namespaces: hits of a namespace that found netns_counters full, so
 			       * counted here (in every total above) but in no namespace's own counters */
+	__u64 closed_after_reset[TS_NSTATES]; /* of transitions[old][TS_CLOSE]: the sockets that sent or
+					       * received a reset first, by old state (aborts) */
 };
 
 /* Exact counters of one network namespace (--all-namespaces): the per-CPU hash netns_counters,
@@ -112,6 +114,7 @@ struct ts_netns_counters {
 	__u64 resets_sent_no_socket;
 	__u64 time_wait_entered;
 	__u64 fin_wait2_handed_over;
+	__u64 closed_after_reset[TS_NSTATES];
 };
 
 /* One socket in a snapshot (iter/tcp). Addresses in network byte order, ports in host order. */
@@ -139,6 +142,43 @@ TS_STATIC_ASSERT(sizeof(struct ts_event) == 104, "ts_event layout is shared by k
 TS_STATIC_ASSERT(sizeof(struct ts_sock_record) == 56, "ts_sock_record layout is shared by kernel and user space");
 TS_STATIC_ASSERT(sizeof(struct ts_counters) % 8 == 0, "ts_counters is summed as a run of __u64");
 TS_STATIC_ASSERT(sizeof(struct ts_netns_counters) % 8 == 0, "ts_netns_counters is summed as a run of __u64");
+
+/* ---- Socket details (iter/tcp, bpf/socket_details.bpf.c) ------------------------------------ */
+
+/* One socket of the reader's network namespace with what `ss -tie` shows of it: taken on demand
+ * (top's drill-down and processes view, stats --detail), never by the paced snapshots. Reading it
+ * gives every socket its cookie, so an owner scan right after it finds each socket's holder. */
+struct ts_sock_detail {
+	__u64 cookie;         /* the same number as ts_event.cookie and ts_owner_record.cookie */
+	__u64 state_since_ns; /* CLOCK_MONOTONIC when it entered its state, seen by tcpsight's
+			       * tracepoints (a tracer shares its socket storage); 0: unknown */
+	__u64 bytes_acked;    /* tcp_info: tcpi_bytes_acked */
+	__u64 bytes_received; /* tcpi_bytes_received */
+	__u64 bytes_sent;     /* tcpi_bytes_sent (retransmits included) */
+	__u8 saddr[16];
+	__u8 daddr[16];
+	__u16 sport;
+	__u16 dport;
+	__u8 family;
+	__u8 state;        /* as in ts_sock_record */
+	__u8 full;         /* 1: a full socket, the tcp_sock fields below are valid */
+	__u8 pad;
+	__u32 netns;
+	__u32 recv_q;      /* as ss: unread bytes; listeners: connections waiting for accept() */
+	__u32 send_q;      /* as ss: bytes not yet acked; listeners: the listen() backlog */
+	__u32 srtt_us;     /* tcpi_rtt */
+	__u32 rttvar_us;   /* tcpi_rttvar */
+	__u32 snd_cwnd;    /* segments */
+	__u32 snd_ssthresh;
+	__u32 total_retrans; /* tcpi_total_retrans: segments retransmitted over the socket's life */
+	__u32 retrans_out;   /* tcpi_retrans: retransmitted segments not yet acked */
+	__u32 rto_ms;
+	__u32 uid;           /* the socket's owner uid (sk_uid) */
+	__u32 syn_queue;     /* listeners: request sockets */
+	__s32 time_wait_remaining_ms; /* TIME_WAIT: until the socket expires */
+	__u32 pad2;
+};
+TS_STATIC_ASSERT(sizeof(struct ts_sock_detail) == 136, "ts_sock_detail layout is shared by kernel and user space");
 
 /* ---- Owner scan (iter/task_file, bpf/socket_owners.bpf.c) ----------------------------------- */
 

@@ -137,7 +137,7 @@ TEST(TopLayout, PauseLostEventsPromptAndHelpAreVisible) {
   ViewState prompt;
   prompt.prompting = true;
   prompt.prompt_text = "80";
-  EXPECT_TRUE(line_with(layout_screen(busy_frame(), prompt, {80, 24}, kAscii), "filter by port: 80"));
+  EXPECT_TRUE(line_with(layout_screen(busy_frame(), prompt, {80, 24}, kAscii), "search (port, pid, address, state, process): 80"));
 
   ViewState help;
   help.help = true;
@@ -155,13 +155,13 @@ TEST(TopLayout, AnOldSnapshotIsNamedInTheHeader) {
   EXPECT_NE(header->find("sockets 5542"), std::string::npos) << *header;
 }
 
-TEST(TopLayout, PortFilterNarrowsFlowsAndListeners) {
+TEST(TopLayout, PortSearchNarrowsFlowsAndListeners) {
   ViewState v;
-  v.port_filter = 8080;
+  v.filter = "8080";
   const Screen s = layout_screen(busy_frame(), v, {120, 40}, kAscii);
   EXPECT_TRUE(line_with(s, "10.200.1.1:8080"));
   EXPECT_FALSE(line_with(s, "0.0.0.0:22"));
-  EXPECT_TRUE(line_with(s, "no retransmits or resets on port 8080"));
+  EXPECT_TRUE(line_with(s, "no flow with retransmits or resets matches \"8080\""));
 }
 
 TEST(TopLayout, AsciiModeDrawsOnlyAscii) {

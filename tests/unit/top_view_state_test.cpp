@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "top/flow_table.hpp"
+#include "top/search_filter.hpp"
 #include "top/view_state.hpp"
 #include "top_test_records.hpp"
 
@@ -30,38 +31,75 @@ TEST(TopViewState, SCyclesEverySortAndComesBack) {
   EXPECT_EQ(v.sort, first);
 }
 
-TEST(TopViewState, FilterPromptTakesDigitsAndEnterApplies) {
+TEST(TopViewState, SearchPromptTakesTextAndEnterApplies) {
   ViewState v;
-  press(v, 'f');
+  press(v, '/');
   EXPECT_TRUE(v.prompting);
-  press(v, '8');
-  press(v, 'q');  // not a digit: ignored, and does not quit while typing
-  press(v, '0');
-  press(v, '8');
+  for (char c : std::string("nginxq")) press(v, c);  // 'q' is text while typing: no quit
   press(v, Key::Kind::Backspace);
-  EXPECT_EQ(v.prompt_text, "80");
+  EXPECT_EQ(v.prompt_text, "nginx");
   press(v, Key::Kind::Enter);
   EXPECT_FALSE(v.prompting);
-  ASSERT_TRUE(v.port_filter);
-  EXPECT_EQ(*v.port_filter, 80);
-  // An empty prompt clears the filter.
+  EXPECT_EQ(v.filter, "nginx");
+  // The prompt starts from what is searched for; emptied, it clears the search.
   press(v, 'f');
+  EXPECT_EQ(v.prompt_text, "nginx");
+  for (int i = 0; i < 5; ++i) press(v, Key::Kind::Backspace);
   press(v, Key::Kind::Enter);
-  EXPECT_FALSE(v.port_filter);
+  EXPECT_EQ(v.filter, "");
 }
 
-TEST(TopViewState, FilterRejectsNonPortsAndEscCancels) {
+TEST(TopViewState, SearchEscCancelsAndControlCharactersAreNotTyped) {
   ViewState v;
-  press(v, 'f');
-  for (char c : std::string("70000")) press(v, c);
-  press(v, Key::Kind::Enter);
-  EXPECT_FALSE(v.port_filter);
-  EXPECT_NE(v.notice.find("70000"), std::string::npos);
-  press(v, 'f');
+  press(v, '/');
+  press(v, '\x1b');
+  press(v, '\x07');
   press(v, '9');
+  EXPECT_EQ(v.prompt_text, "9");
   press(v, Key::Kind::Escape);
   EXPECT_FALSE(v.prompting);
-  EXPECT_FALSE(v.port_filter);
+  EXPECT_EQ(v.filter, "");
+}
+
+KeyEffect press_on(ViewState& v, Key::Kind k, const std::vector<std::string>& selectables) {
+  return apply_key(v, Key::of(k), 20, {}, selectables);
+}
+
+TEST(TopViewState, ArrowsHighlightRowsAndEnterOpensTheirSockets) {
+  ViewState v;
+  const std::vector<std::string> rows = {"state:1", "state:8", "tr:2:7:0"};
+  press_on(v, Key::Kind::Down, rows);  // nothing highlighted yet: the first row
+  EXPECT_EQ(v.selected_here(), "state:1");
+  press_on(v, Key::Kind::Down, rows);
+  EXPECT_EQ(v.selected_here(), "state:8");
+  EXPECT_TRUE(v.follow);
+  press_on(v, Key::Kind::Enter, rows);
+  EXPECT_EQ(v.page, Page::Sockets);
+  EXPECT_EQ(v.drill, "state:8");
+  // Esc goes back to the overview, with its highlight where it was.
+  press_on(v, Key::Kind::Escape, {});
+  EXPECT_EQ(v.page, Page::Overview);
+  EXPECT_EQ(v.selected_here(), "state:8");
+}
+
+TEST(TopViewState, OTogglesProcessesAndEnterThereListsAProcessSockets) {
+  ViewState v;
+  press(v, 'o');
+  EXPECT_EQ(v.page, Page::Processes);
+  const std::vector<std::string> rows = {"proc:10", "proc:20"};
+  press_on(v, Key::Kind::End, rows);
+  EXPECT_EQ(v.selected_here(), "proc:20");
+  press_on(v, Key::Kind::Enter, rows);
+  EXPECT_EQ(v.page, Page::Sockets);
+  EXPECT_EQ(v.drill, "proc:20");
+  const SocketSort before = v.socket_sort;
+  press(v, 's');  // on the sockets page: their sort, not the flows'
+  EXPECT_NE(v.socket_sort, before);
+  EXPECT_EQ(v.sort, FlowSort::Retransmits);
+  press(v, Key::Kind::Escape);  // back to the processes, then to the overview
+  EXPECT_EQ(v.page, Page::Processes);
+  press(v, 'o');
+  EXPECT_EQ(v.page, Page::Overview);
 }
 
 TEST(TopViewState, ScrollNeverGoesAboveTheTop) {
@@ -92,16 +130,31 @@ TEST(TopFlowTable, FiltersByEitherPortAndSorts) {
       {addr("10.0.0.1"), addr("10.0.0.3"), 40001, 443, TS_ESTABLISHED, 9, 1, 0, "", 100},
       {addr("10.0.0.1"), addr("10.0.0.4"), 80, 50000, TS_CLOSE_WAIT, 1, 4, 0, "", 200},
   };
-  auto by_retx = select_flows(flows, FlowSort::Retransmits, std::nullopt);
+  const SearchFilter all("");
+  auto by_retx = select_flows(flows, FlowSort::Retransmits, all);
   ASSERT_EQ(by_retx.size(), 3u);
   EXPECT_EQ(by_retx[0].retransmits, 9u);
   EXPECT_EQ(by_retx[2].retransmits, 1u);
-  EXPECT_EQ(select_flows(flows, FlowSort::Resets, std::nullopt)[0].resets, 4u);
-  EXPECT_EQ(select_flows(flows, FlowSort::Recent, std::nullopt)[0].last_ns, 300u);
-  EXPECT_EQ(format_address(select_flows(flows, FlowSort::Remote, std::nullopt)[0].remote), "10.0.0.2");
-  const auto port80 = select_flows(flows, FlowSort::Retransmits, uint16_t{80});
+  EXPECT_EQ(select_flows(flows, FlowSort::Resets, all)[0].resets, 4u);
+  EXPECT_EQ(select_flows(flows, FlowSort::Recent, all)[0].last_ns, 300u);
+  EXPECT_EQ(format_address(select_flows(flows, FlowSort::Remote, all)[0].remote), "10.0.0.2");
+  const auto port80 = select_flows(flows, FlowSort::Retransmits, SearchFilter("80"));
   ASSERT_EQ(port80.size(), 2u);  // remote port 80 and local port 80
   EXPECT_EQ(port80[0].retransmits, 5u);
+  const auto close_wait = select_flows(flows, FlowSort::Retransmits, SearchFilter("close-wait"));
+  ASSERT_EQ(close_wait.size(), 1u);
+  EXPECT_EQ(close_wait[0].local_port, 80);
+  EXPECT_EQ(select_flows(flows, FlowSort::Retransmits, SearchFilter("10.0.0.3")).size(), 1u);
+}
+
+TEST(TopFlowTable, TroubleInTheLastIntervalComesFirst) {
+  using namespace top_test;
+  std::vector<FlowRow> flows = {
+      {addr("10.0.0.1"), addr("10.0.0.2"), 40000, 80, TS_ESTABLISHED, 900, 0, 0, "", 300},
+      {addr("10.0.0.1"), addr("10.0.0.3"), 40001, 443, TS_ESTABLISHED, 3, 0, 0, "", 100},
+  };
+  flows[1].retransmits_per_s = 2;  // the old flow's 900 are history
+  EXPECT_EQ(select_flows(flows, FlowSort::Retransmits, SearchFilter(""))[0].remote_port, 443);
 }
 
 }  // namespace

@@ -46,7 +46,7 @@ int run_top(const TopOptions& options) {
   ViewState view;
   view.namespaces = options.namespaces.all;  // -A starts with the list
   if (options.namespaces.one) view.drilled = options.namespaces.one->inode;  // --netns: its full view
-  readings->refresh(view.drilled);
+  readings->refresh(view.drilled, false);
 
   CursesTerminal terminal;
   const LayoutOptions layout{terminal.unicode() ? &Glyphs::utf8() : &Glyphs::ascii()};
@@ -64,7 +64,8 @@ int run_top(const TopOptions& options) {
     }
     const double now = monotonic_seconds();
     if (now >= next) {
-      readings->refresh(view.drilled);
+      // Paused: the sockets on screen stay as they were, so none is read.
+      readings->refresh(view.drilled, !view.paused && view.page != Page::Overview && !view.listing());
       if (!view.paused) shown = readings->frames();
       dirty = true;
       next += options.interval_s;
@@ -81,9 +82,17 @@ int run_top(const TopOptions& options) {
     const std::vector<uint32_t> listed =
         view.listing() ? inodes_of(sort_namespaces(shown.list.namespaces, view.namespace_sort))
                        : std::vector<uint32_t>{};
-    const KeyEffect effect = apply_key(view, *key, screen.body_rows, listed);
+    std::vector<std::string> selectables;
+    for (const Selectable& s : screen.selectables) selectables.push_back(s.key);
+    const Page page_before = view.page;
+    const KeyEffect effect = apply_key(view, *key, screen.body_rows, listed, selectables);
     if (effect.quit) break;
     dirty = dirty || effect.changed;
+    // A drill-down or the processes view just opened: its sockets now, not at the next refresh.
+    if (view.page != page_before && view.page != Page::Overview && !view.paused) {
+      readings->refresh(view.drilled, true);
+      shown = readings->frames();
+    }
   }
   return 0;
 }
@@ -98,7 +107,9 @@ Command add_top_command(CLI::App& parent) {
   add_snapshot_cpu_option(cmd, o->snapshot_share);
   add_namespace_options(cmd, o->namespaces);
   cmd->footer(
-      "Keys: q quit, p pause, s sort flows, f filter by port, ? help, arrows/PgUp/PgDn scroll.\n"
+      "Keys: q quit, p pause, s sort, / search (port, pid, address, state or process name), o processes,\n"
+      "arrows select a state, transition, listener or flow and Enter lists its sockets (Esc back),\n"
+      "PgUp/PgDn scroll, ? help.\n"
       "With -A: a list of namespaces first (s sorts it, arrows select, Enter shows one in full, Esc returns).\n"
       "Needs a terminal; for pipes and scripts use `tcpsight stats`.\n"
       "Examples:\n  tcpsight top\n  tcpsight top --interval 2\n  tcpsight top -A\n"

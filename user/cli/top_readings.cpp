@@ -1,5 +1,7 @@
 #include "cli/top_readings.hpp"
 
+#include <time.h>
+
 #include <functional>
 #include <vector>
 
@@ -12,6 +14,7 @@
 #include "kernel/namespace_watch.hpp"
 #include "kernel/netns.hpp"
 #include "kernel/paced_snapshots.hpp"
+#include "kernel/socket_details.hpp"
 #include "kernel/socket_owners.hpp"
 #include "kernel/sysctls.hpp"
 #include "kernel/tracer.hpp"
@@ -31,6 +34,15 @@ constexpr uint32_t kStreamedKinds =
 class OwnerScans {
  public:
   explicit OwnerScans(uint32_t netns) : scanner_(netns) {}
+
+  // A scan now, whatever the pacing: right after a details pass, which gave every socket a cookie.
+  const OwnerIndex& scan_now() {
+    const double started = monotonic_seconds();
+    scanner_.take(records_);
+    pacer_.taken(started, monotonic_seconds());
+    owners_ = OwnerIndex(records_, started);
+    return owners_;
+  }
 
   void scan_if_wanted(const std::function<bool(const OwnerIndex&)>& wants_scan) {
     const double started = monotonic_seconds();
@@ -54,27 +66,46 @@ class OwnNamespaceReadings final : public TopReadings {
       : tracer_({.netns = netns, .stream_kinds = kStreamedKinds}),
         snapshots_(monotonic_seconds, snapshot_share),
         owners_(netns),
+        details_(tracer_.sock_infos_fd()),
         model_(read_host_info(netns), monotonic_seconds()) {}
 
   void drain() override {
     tracer_.poll(0, [this](const ts_event& e) { model_.on_event(e); });
   }
 
-  void refresh(std::optional<uint32_t>) override {
+  void refresh(std::optional<uint32_t>, bool details) override {
     drain();
-    owners_.scan_if_wanted([this](const OwnerIndex& o) { return model_.wants_owner_scan(o); });
+    uint64_t details_ns = 0;
+    if (details) {
+      // The details pass first: it gives each socket its cookie, so the scan after it finds every holder.
+      details_ns = monotonic_ns();
+      details_.take(detail_records_);
+      owners_.scan_now();
+    } else {
+      owners_.scan_if_wanted([this](const OwnerIndex& o) { return model_.wants_owner_scan(o); });
+    }
     const ts_counters counters = tracer_.read_counters();
     const std::vector<ts_sock_record>& sockets = snapshots_.records();
-    model_.refresh({counters, sockets, read_kernel_counters(), read_local_port_range(), monotonic_seconds(),
-                    wall_seconds(), snapshots_.fresh(), snapshots_.age(), &owners_.owners()});
+    TopReading reading{counters, sockets, read_kernel_counters(), read_local_port_range(), monotonic_seconds(),
+                       wall_seconds(), snapshots_.fresh(), snapshots_.age(), &owners_.owners(), nullptr,
+                       details, detail_records_, details_ns, &owners_.owners()};
+    model_.refresh(reading);
   }
 
   NamespaceFrames frames() const override { return {model_.frame(), {}}; }
 
  private:
+  static uint64_t monotonic_ns() {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);  // the clock of bpf_ktime_get_ns(), as state_since_ns
+    return static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
+  }
+
   Tracer tracer_;
   PacedSnapshots snapshots_;
   OwnerScans owners_;
+  SocketDetails details_;
+  std::vector<ts_sock_detail> detail_records_;  // reused between passes
   TopModel model_;
 };
 
@@ -90,7 +121,8 @@ class NamespaceReadings final : public TopReadings {
     tracer_.poll(0, [this](const ts_event& e) { models_.on_event(e); });
   }
 
-  void refresh(std::optional<uint32_t> keep) override {
+  // The drill-down of another namespace's sockets is not read yet: the frames say so (details_known).
+  void refresh(std::optional<uint32_t> keep, bool) override {
     drain();
     owners_.scan_if_wanted([this](const OwnerIndex& o) { return models_.wants_owner_scan(o); });
     const double now = monotonic_seconds();

@@ -19,7 +19,9 @@ class TopReadings {
   // fills up while the view waits for a key.
   virtual void drain() = 0;
   // `keep`: the namespace on screen in full, kept after it vanished (NamespaceRefresh::keep).
-  virtual void refresh(std::optional<uint32_t> keep) = 0;
+  // `details`: the drill-down or the processes view is on screen, so every socket is read with its
+  // details and holder at this refresh (TopFrame::sockets, processes).
+  virtual void refresh(std::optional<uint32_t> keep, bool details) = 0;
   virtual NamespaceFrames frames() const = 0;
 };
 

@@ -29,6 +29,7 @@ void add_to_estimate(ts_counters& c, const ts_event& e) {
       ++c.transitions[o][n];
       if (e.flags & TS_F_TIME_WAIT) ++c.time_wait_entered;
       if (e.flags & TS_F_FIN_WAIT2_TW) ++c.fin_wait2_handed_over;
+      if (n == TS_CLOSE && (e.flags & TS_F_RESET)) ++c.closed_after_reset[o];
       break;
     case TS_EV_RETRANSMIT: c.retransmits[n] += e.segs ? e.segs : 1; break;
     case TS_EV_SYNACK_RETRANSMIT: ++c.synack_retransmits; break;

@@ -19,6 +19,7 @@ ts_counters as_counters(const ts_netns_counters& n) {
   c.resets_sent_no_socket = n.resets_sent_no_socket;
   c.time_wait_entered = n.time_wait_entered;
   c.fin_wait2_handed_over = n.fin_wait2_handed_over;
+  for (int s = 0; s < TS_NSTATES; ++s) c.closed_after_reset[s] = n.closed_after_reset[s];
   c.events_seen = events_counted(c);
   return c;
 }

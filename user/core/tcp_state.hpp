@@ -22,6 +22,15 @@ inline constexpr std::array<int, 10> kReportedStates = {
     TS_TIME_WAIT,   TS_CLOSE_WAIT, TS_LAST_ACK, TS_LISTEN,   TS_CLOSING,
 };
 
+// Transitions that always mean trouble: a connect refused or timed out (SYN_SENT->CLOSE), a
+// handshake dropped (SYN_RECV->CLOSE), an abort of an open connection (ESTABLISHED->CLOSE and
+// CLOSE_WAIT->CLOSE: a normal close passes through FIN_WAIT1 or LAST_ACK). Closes from FIN_WAIT1,
+// FIN_WAIT2, CLOSING and LAST_ACK are normal unless a reset came first (closed_after_reset).
+constexpr bool abnormal_transition(int from, int to) {
+  return to == TS_CLOSE && (from == TS_SYN_SENT || from == TS_SYN_RECV || from == TS_ESTABLISHED ||
+                            from == TS_CLOSE_WAIT);
+}
+
 // The state a socket is reported under: request sockets (NEW_SYN_RECV) count as SYN_RECV.
 constexpr int reported_state(int state) { return state == TS_NEW_SYN_RECV ? TS_SYN_RECV : state; }
 

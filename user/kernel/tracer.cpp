@@ -114,6 +114,8 @@ void Tracer::forget_netns(uint32_t inode) {
   bpf_map_delete_elem(bpf_map__fd(skel_->maps.netns_counters), &key);  // gone already: nothing to do
 }
 
+int Tracer::sock_infos_fd() const { return bpf_map__fd(skel_->maps.sock_infos); }
+
 uint64_t Tracer::missed_events() const {
   uint64_t missed = 0;
   bpf_program* prog = nullptr;

@@ -54,6 +54,10 @@ class Tracer {
   // CPU (its recursion guard, prog info `recursion_misses`): events neither counted nor streamed.
   uint64_t missed_events() const;
 
+  // The per-socket storage of the state programs, for the details iterator to read how long each
+  // socket has been in its state (SocketDetails); the fd stays the tracer's.
+  int sock_infos_fd() const;
+
   // Waits up to timeout_ms for the kernel to signal a full batch, then drains every queued
   // event into `sink`. Returns the number delivered. A signal ends the wait early.
   int poll(int timeout_ms, const EventSink& sink);

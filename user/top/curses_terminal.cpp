@@ -92,6 +92,8 @@ int CursesTerminal::attributes(Style style) const {
       return static_cast<int>(A_BOLD) | (colour_ ? c(kAlertPair) : static_cast<int>(A_REVERSE));
     case Style::Bar:
       return colour_ ? c(kBarPair) : A_NORMAL;
+    case Style::Selected:
+      return static_cast<int>(A_REVERSE);
   }
   return A_NORMAL;
 }

@@ -5,17 +5,19 @@
 
 namespace tcpsight {
 
-std::vector<FlowRow> select_flows(const std::vector<FlowRow>& flows, FlowSort sort, std::optional<uint16_t> port) {
+std::vector<FlowRow> select_flows(const std::vector<FlowRow>& flows, FlowSort sort, const SearchFilter& filter) {
   std::vector<FlowRow> out;
   for (const FlowRow& f : flows)
-    if (!port || f.local_port == *port || f.remote_port == *port) out.push_back(f);
+    if (filter.matches(f.local, f.local_port, f.remote, f.remote_port, f.state, f.tgid, f.comm)) out.push_back(f);
 
   const auto by = [sort](const FlowRow& a, const FlowRow& b) {
     switch (sort) {
-      case FlowSort::Retransmits:
-        return std::tuple(b.retransmits, b.resets, b.last_ns) < std::tuple(a.retransmits, a.resets, a.last_ns);
+      case FlowSort::Retransmits:  // what is happening now before what happened since start
+        return std::tuple(b.retransmits_per_s, b.retransmits, b.resets, b.last_ns) <
+               std::tuple(a.retransmits_per_s, a.retransmits, a.resets, a.last_ns);
       case FlowSort::Resets:
-        return std::tuple(b.resets, b.retransmits, b.last_ns) < std::tuple(a.resets, a.retransmits, a.last_ns);
+        return std::tuple(b.resets_per_s, b.resets, b.retransmits, b.last_ns) <
+               std::tuple(a.resets_per_s, a.resets, a.retransmits, a.last_ns);
       case FlowSort::Recent:
         return b.last_ns < a.last_ns;
       case FlowSort::Remote:

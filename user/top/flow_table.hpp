@@ -4,12 +4,13 @@
 #include <optional>
 #include <vector>
 
+#include "top/search_filter.hpp"
 #include "top/top_frame.hpp"
 #include "top/view_state.hpp"
 
 namespace tcpsight {
 
-// Flows with `port` as local or remote port (all when nullopt), ordered by `sort`.
-std::vector<FlowRow> select_flows(const std::vector<FlowRow>& flows, FlowSort sort, std::optional<uint16_t> port);
+// The flows `filter` matches, ordered by `sort`: those with trouble in the last interval first.
+std::vector<FlowRow> select_flows(const std::vector<FlowRow>& flows, FlowSort sort, const SearchFilter& filter);
 
 }  // namespace tcpsight

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <ctime>
 
+#include "top/drill_query.hpp"
 #include "top/human_units.hpp"
 #include "top/panel_text.hpp"
 #include "top/panels.hpp"
@@ -63,18 +64,27 @@ std::vector<Line> header(const TopFrame& f, const ViewState& view, size_t cols, 
 
 Line footer(const ViewState& view, const Screen& screen, int scroll, size_t cols, const Glyphs& g) {
   if (view.prompting)
-    return restyled(fit_line(Line{}.add(fmt::format(" filter by port: {}_   Enter applies, empty clears, Esc cancels",
-                                                    view.prompt_text)),
-                             cols),
-                    Style::Header);
+    return restyled(
+        fit_line(Line{}.add(fmt::format(" search (port, pid, address, state, process): {}_   Enter applies, empty "
+                                        "clears, Esc cancels",
+                                        view.prompt_text)),
+                 cols),
+        Style::Header);
   Line keys;
   if (!view.notice.empty()) keys.add(" " + view.notice + " ", Style::Alert);
-  if (view.listing())
-    keys.add(fmt::format(" q quit  p {}  s sort  Enter show  ? help  {}/PgUp/PgDn select",
-                         view.paused ? "resume" : "pause", g.up_down));
-  else
-    keys.add(fmt::format(" q quit  p {}  s sort  f filter  ? help  {}/PgUp/PgDn scroll{}",
-                         view.paused ? "resume" : "pause", g.up_down, view.namespaces ? "  Esc list" : ""));
+  const char* pause = view.paused ? "resume" : "pause";
+  if (view.listing()) {
+    keys.add(fmt::format(" q quit  p {}  s sort  Enter show  ? help  {}/PgUp/PgDn select", pause, g.up_down));
+  } else if (view.page == Page::Overview) {
+    keys.add(fmt::format(" q quit  p {}  s sort  / search  o processes  ? help  {} select  PgUp/PgDn scroll{}", pause,
+                         g.up_down, view.namespaces ? "  Esc list" : ""));
+    // What Enter opens: the highlighted row's sockets.
+    if (const auto q = DrillQuery::parse(screen.selected))
+      keys.add(fmt::format("  Enter: {}", q->title(g)));
+  } else {
+    keys.add(fmt::format(" q quit  p {}  s sort  / search  {}  Esc back  ? help  {}/PgUp/PgDn select", pause,
+                         view.page == Page::Processes ? "Enter sockets" : "o processes", g.up_down));
+  }
   Line where;
   if (screen.max_scroll > 0)
     where.add(fmt::format(" {}-{}/{} ", scroll + 1, scroll + screen.body_rows, screen.max_scroll + screen.body_rows));
@@ -84,7 +94,8 @@ Line footer(const ViewState& view, const Screen& screen, int scroll, size_t cols
   return out;
 }
 
-std::vector<Line> panels(const TopFrame& f, const ViewState& view, TermSize size, const Glyphs& g) {
+std::vector<Line> panels(const TopFrame& f, const ViewState& view, TermSize size, const Glyphs& g,
+                         std::vector<Selectable>* selectables) {
   const auto cols = static_cast<size_t>(size.cols);
   const int extra = std::max(size.rows - 24, 0);
   const auto listener_rows = static_cast<size_t>(3 + extra / 4);
@@ -92,13 +103,24 @@ std::vector<Line> panels(const TopFrame& f, const ViewState& view, TermSize size
 
   const size_t left = std::clamp<size_t>(cols / 2 - 1, 36, 60);
   const size_t right = cols - left - 2;
-  std::vector<Line> body = beside(states_panel(f, left, g), left, transitions_panel(f, right, f.states.size(), g));
+  // The rows the arrows move through, panel by panel (a panel beside another: the left one first).
+  const auto collect = [selectables](const std::vector<Line>& lines, size_t first_row) {
+    for (size_t i = 0; i < lines.size(); ++i)
+      if (std::string key = lines[i].key(); !key.empty())
+        selectables->push_back({std::move(key), static_cast<int>(first_row + i)});
+  };
+  const std::vector<Line> states = states_panel(f, left, g), transitions = transitions_panel(f, right, g);
+  collect(states, 0);
+  collect(transitions, 0);
+  std::vector<Line> body = beside(states, left, transitions);
   body.emplace_back();
-  const auto append = [&body](std::vector<Line> lines) {
+  const auto append = [&body, &collect](std::vector<Line> lines) {
+    collect(lines, body.size());
     for (Line& l : lines) body.push_back(std::move(l));
   };
   if (cols >= 160) {  // wide: half-open and TIME_WAIT side by side
     const size_t half = (cols - 2) / 2;
+    // The merged rows' keys are the half-open panel's: TIME_WAIT has no selectable rows.
     append(beside(half_open_panel(f, view, half, listener_rows, g), half,
                   time_wait_panel(f, cols - half - 2, table_rows, g)));
   } else {
@@ -112,6 +134,14 @@ std::vector<Line> panels(const TopFrame& f, const ViewState& view, TermSize size
   const int left_over = body_rows - static_cast<int>(body.size()) - 3;
   append(trouble_panel(f, view, cols, static_cast<size_t>(std::max(left_over, 5)), g));
   return body;
+}
+
+// The key of the row to highlight: `chosen` when it is on screen, else the first row (when
+// `fallback`), else none.
+std::string highlighted(const std::vector<Selectable>& selectables, const std::string& chosen, bool fallback) {
+  for (const Selectable& s : selectables)
+    if (s.key == chosen) return chosen;
+  return fallback && !selectables.empty() ? selectables.front().key : std::string();
 }
 
 }  // namespace
@@ -154,10 +184,32 @@ Screen layout_screen(const TopFrame& frame, const ViewState& view, TermSize size
     const int highlighted = static_cast<int>(list.highlighted);
     scroll = std::clamp(scroll, highlighted - screen.body_rows + 1, highlighted);
     body = std::move(list.lines);
+  } else if (view.page == Page::Overview) {
+    body = panels(frame, view, size, g, &screen.selectables);
+    // Nothing is highlighted until an arrow is pressed; then the highlight is a row on screen.
+    screen.selected = highlighted(screen.selectables, view.selected_here(), !view.selected_here().empty());
+    for (Line& l : body)
+      for (Span& sp : l.spans)
+        if (!sp.key.empty() && sp.key == screen.selected) sp.style = Style::Selected;
   } else {
-    body = panels(frame, view, size, g);
+    // The lists always have a highlighted row: the one chosen, else the first.
+    ViewState shown = view;
+    const auto list = [&](const ViewState& v) {
+      return v.page == Page::Sockets ? sockets_panel(frame, v, cols, g) : processes_panel(frame, v, cols, g);
+    };
+    body = list(view);
+    for (size_t i = 0; i < body.size(); ++i)
+      if (std::string key = body[i].key(); !key.empty()) screen.selectables.push_back({key, static_cast<int>(i)});
+    screen.selected = highlighted(screen.selectables, view.selected_here(), true);
+    if (screen.selected != view.selected_here()) {
+      shown.selected_here() = screen.selected;
+      body = list(shown);
+    }
   }
   screen.max_scroll = std::max(static_cast<int>(body.size()) - screen.body_rows, 0);
+  if (view.follow && !view.listing() && !view.help)
+    for (const Selectable& sel : screen.selectables)
+      if (sel.key == screen.selected) scroll = std::clamp(scroll, sel.row - screen.body_rows + 1, sel.row);
   scroll = std::clamp(scroll, 0, screen.max_scroll);
   screen.scroll = scroll;
 

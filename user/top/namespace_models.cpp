@@ -79,7 +79,7 @@ void NamespaceModels::refresh(const NamespaceTable& table, const NamespaceRefres
     counters.events_lost = r.events_lost;  // one ring buffer for all: a lost record may have been anyone's
     // The ephemeral port share needs the raw records, which the table does not keep: no port range.
     w.model.refresh({counters, {}, ns.kernel, std::nullopt, r.now_s, r.wall_s, r.snapshot_fresh,
-                     ns.figures.snapshot_age(), r.owners, &ns.figures.census()});
+                     ns.figures.snapshot_age(), r.owners, &ns.figures.census(), false, {}, 0, nullptr});
   }
   // Dropped by the table (or only ever seen in events): forgotten, unless it is on screen.
   for (auto it = watched_.begin(); it != watched_.end();) {

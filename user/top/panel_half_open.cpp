@@ -4,7 +4,9 @@
 #include <algorithm>
 #include <utility>
 
+#include "top/drill_query.hpp"
 #include "top/panel_text.hpp"
+#include "top/search_filter.hpp"
 #include "top/panels.hpp"
 
 namespace tcpsight {
@@ -48,12 +50,13 @@ std::vector<Line> half_open_panel(const TopFrame& frame, const ViewState& view, 
                     .add(" ")
                     .add("ACCEPT FILL", Style::Label));
 
+  const SearchFilter filter(view.filter);
   std::vector<const ListenerRow*> shown;
   for (const ListenerRow& l : frame.listeners)
-    if (!view.port_filter || l.port == *view.port_filter) shown.push_back(&l);
+    if (filter.matches_endpoint(l.addr, l.port)) shown.push_back(&l);
   if (shown.empty())
     out.push_back(text_line(
-        view.port_filter ? fmt::format("(no listener on port {})", *view.port_filter) : "(no listening sockets)",
+        filter.empty() ? "(no listening sockets)" : fmt::format("(no listener matches \"{}\")", filter.text()),
         Style::Dim));
   for (size_t i = 0; i < shown.size() && i < listener_rows; ++i) {
     const ListenerRow& l = *shown[i];
@@ -76,11 +79,12 @@ std::vector<Line> half_open_panel(const TopFrame& frame, const ViewState& view, 
             .add(" [")
             .add(pad_right(bar(fill, kFill - 2, glyphs), kFill - 2), l.accept_queue_full ? Style::Alert : Style::Bar)
             .add("] ")
-            .add(flags, Style::Alert));
+            .add(flags, Style::Alert)
+            .select_as(DrillQuery::of_listener(l.addr, l.port).key()));
   }
   if (shown.size() > listener_rows)
     out.push_back(text_line(
-        fmt::format("{} {} more listeners (f filters by port)", glyphs.ellipsis, shown.size() - listener_rows),
+        fmt::format("{} {} more listeners (/ searches)", glyphs.ellipsis, shown.size() - listener_rows),
         Style::Dim));
   return out;
 }

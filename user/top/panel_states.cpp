@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "core/tcp_state.hpp"
+#include "top/drill_query.hpp"
 #include "top/human_units.hpp"
 #include "top/panel_text.hpp"
 #include "top/panels.hpp"
@@ -14,8 +15,9 @@ using namespace panel;
 
 namespace {
 
-std::string transition_name(int from, int to, const Glyphs& g) {
-  return std::string(state_name(from)) + std::string(g.arrow) + std::string(state_name(to));
+std::string transition_name(const TransitionRow& t, const Glyphs& g) {
+  return std::string(state_name(t.from)) + std::string(g.arrow) + std::string(state_name(t.to)) +
+         (t.after_reset ? " rst" : "");
 }
 
 }  // namespace
@@ -42,12 +44,12 @@ std::vector<Line> states_panel(const TopFrame& frame, size_t cols, const Glyphs&
              quiet_unless(frame.has_rates && s.change_per_s != 0))
         .add(" ");
     if (largest) l.add(bar(static_cast<double>(s.count) / static_cast<double>(largest), bar_cols, glyphs), Style::Bar);
-    out.push_back(std::move(l));
+    out.push_back(std::move(l.select_as(DrillQuery::of_state(s.state).key())));
   }
   return out;
 }
 
-std::vector<Line> transitions_panel(const TopFrame& frame, size_t cols, size_t rows, const Glyphs& glyphs) {
+std::vector<Line> transitions_panel(const TopFrame& frame, size_t cols, const Glyphs& glyphs) {
   constexpr size_t kTransitionRate = 8;
   const size_t total_cols = cols >= 34 ? 6 : 0;
   const size_t fixed = kTransitionRate + (total_cols ? total_cols + 1 : 0);
@@ -61,14 +63,17 @@ std::vector<Line> transitions_panel(const TopFrame& frame, size_t cols, size_t r
   if (total_cols) title.add(" ").add(pad_left("total", total_cols), Style::Label);
   out.push_back(std::move(title));
   if (frame.transitions.empty()) out.push_back(text_line("(none since start)", Style::Dim));
-  for (size_t i = 0; i < frame.transitions.size() && i < rows; ++i) {
-    const TransitionRow& t = frame.transitions[i];
+  // Every pair, the abnormal ones first and marked whatever their rate: the body scrolls.
+  for (const TransitionRow& t : frame.transitions) {
+    const bool now = frame.has_rates && t.per_s > 0;
+    const Style name_style = t.abnormal ? (now ? Style::Alert : Style::Warn) : quiet_unless(now);
     Line l;
-    l.add(pad_right(transition_name(t.from, t.to, glyphs), name_cols), quiet_unless(frame.has_rates && t.per_s > 0))
+    l.add(pad_right(transition_name(t, glyphs), name_cols), name_style)
         .add(" ")
-        .add(pad_left(rate_text(frame, t.per_s), kTransitionRate), rate_style(frame, t.per_s));
-    if (total_cols) l.add(" ").add(pad_left(human_count(static_cast<double>(t.total)), total_cols), Style::Dim);
-    out.push_back(std::move(l));
+        .add(pad_left(rate_text(frame, t.per_s), kTransitionRate), rate_style(frame, t.per_s, t.abnormal ? Style::Alert : Style::Normal));
+    if (total_cols)
+      l.add(" ").add(pad_left(human_count(static_cast<double>(t.total)), total_cols), t.abnormal ? Style::Warn : Style::Dim);
+    out.push_back(std::move(l.select_as(DrillQuery::of_transition(t.from, t.to, t.after_reset).key())));
   }
   return out;
 }

@@ -4,7 +4,10 @@
 #include <algorithm>
 
 #include "core/tcp_state.hpp"
+#include "top/drill_query.hpp"
 #include "top/flow_table.hpp"
+#include "top/human_units.hpp"
+#include "top/search_filter.hpp"
 #include "top/panel_text.hpp"
 #include "top/panels.hpp"
 
@@ -44,11 +47,12 @@ std::vector<Line> trouble_panel(const TopFrame& frame, const ViewState& view, si
 
   Line title;
   title.add("TOP FLOWS", Style::Title).add(" by " + std::string(flow_sort_name(view.sort)));
-  if (view.port_filter) title.add(fmt::format("  port {}", *view.port_filter), Style::Warn);
-  title.add("  (s sorts, f filters)", Style::Dim);
+  const SearchFilter filter(view.filter);
+  if (!filter.empty()) title.add(fmt::format("  matching \"{}\"", filter.text()), Style::Warn);
+  title.add("  (s sorts, / searches, Enter lists a flow's socket)", Style::Dim);
   out.push_back(std::move(title));
 
-  constexpr size_t kState = 11, kRetx = 6, kRst = 5;
+  constexpr size_t kState = 11, kRetx = 6, kRst = 5, kPerSecond = 6;
   const size_t addr_cols = std::clamp<size_t>(cols > 40 ? (cols - 40) / 2 : 0, 15, kAddressColumns);
   out.push_back(Line{}
                     .add(pad_right("local", addr_cols), Style::Label)
@@ -59,14 +63,19 @@ std::vector<Line> trouble_panel(const TopFrame& frame, const ViewState& view, si
                     .add(" ")
                     .add(pad_left("retx", kRetx), Style::Label)
                     .add(" ")
+                    .add(pad_left("/s", kPerSecond), Style::Label)
+                    .add(" ")
                     .add(pad_left("rst", kRst), Style::Label)
+                    .add(" ")
+                    .add(pad_left("/s", kPerSecond), Style::Label)
                     .add(" ")
                     .add("pid/comm", Style::Label));
 
-  const std::vector<FlowRow> flows = select_flows(frame.flows, view.sort, view.port_filter);
+  const std::vector<FlowRow> flows = select_flows(frame.flows, view.sort, filter);
   if (flows.empty())
-    out.push_back(text_line(view.port_filter ? fmt::format("(no retransmits or resets on port {})", *view.port_filter)
-                                             : "(no retransmits or resets since start)",
+    out.push_back(text_line(filter.empty() ? "(no retransmits or resets in the last minute)"
+                                           : fmt::format("(no flow with retransmits or resets matches \"{}\")",
+                                                         filter.text()),
                             Style::Dim));
   for (size_t i = 0; i < flows.size() && i < flow_rows; ++i) {
     const FlowRow& f = flows[i];
@@ -79,9 +88,16 @@ std::vector<Line> trouble_panel(const TopFrame& frame, const ViewState& view, si
                       .add(" ")
                       .add(pad_left(std::to_string(f.retransmits), kRetx), quiet_unless(f.retransmits > 0, Style::Warn))
                       .add(" ")
+                      .add(pad_left(rate_text(frame, f.retransmits_per_s), kPerSecond),
+                           rate_style(frame, f.retransmits_per_s, Style::Warn))
+                      .add(" ")
                       .add(pad_left(std::to_string(f.resets), kRst), quiet_unless(f.resets > 0, Style::Warn))
                       .add(" ")
-                      .add(owner_text(f), quiet_unless(f.tgid != 0)));
+                      .add(pad_left(rate_text(frame, f.resets_per_s), kPerSecond),
+                           rate_style(frame, f.resets_per_s, Style::Warn))
+                      .add(" ")
+                      .add(owner_text(f), quiet_unless(f.tgid != 0))
+                      .select_as(DrillQuery::of_flow(f.local, f.local_port, f.remote, f.remote_port).key()));
   }
   if (flows.size() > flow_rows)
     out.push_back(text_line(fmt::format("{} {} more flows", glyphs.ellipsis, flows.size() - flow_rows), Style::Dim));

@@ -13,8 +13,9 @@ namespace tcpsight {
 
 // One row per state: name, count, change per second, a bar against the largest count.
 std::vector<Line> states_panel(const TopFrame& frame, size_t cols, const Glyphs& glyphs);
-// The busiest transitions with their rates and totals; at most `rows` of them.
-std::vector<Line> transitions_panel(const TopFrame& frame, size_t cols, size_t rows, const Glyphs& glyphs);
+// Every transition seen with its rate and total: the abnormal ones (refused or timed-out
+// connects, aborts, dropped handshakes) first and marked, then the busiest.
+std::vector<Line> transitions_panel(const TopFrame& frame, size_t cols, const Glyphs& glyphs);
 // SYN_SENT/SYN_RECV, SYN-ACK retransmits, the kernel's listen counters, and per listener the
 // queues (at most `listener_rows` listeners; the view's port filter applies).
 std::vector<Line> half_open_panel(const TopFrame& frame, const ViewState& view, size_t cols, size_t listener_rows,
@@ -31,6 +32,11 @@ struct ListLines {
   size_t highlighted = 0;
 };
 ListLines namespaces_panel(const TopFrame& frame, const ViewState& view, size_t cols, const Glyphs& glyphs);
+// The drill-down: the sockets the view's DrillQuery names, with holder, time in state, queues and
+// tcp_info figures, sorted and searched by the view. `highlighted`: as for the namespaces list.
+std::vector<Line> sockets_panel(const TopFrame& frame, const ViewState& view, size_t cols, const Glyphs& glyphs);
+// The processes holding sockets: sockets by state, listening ports, trouble rates.
+std::vector<Line> processes_panel(const TopFrame& frame, const ViewState& view, size_t cols, const Glyphs& glyphs);
 // The keys and what each panel's numbers are.
 std::vector<Line> help_panel(size_t cols, const Glyphs& glyphs);
 

@@ -10,8 +10,19 @@ bool is_continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 
 }  // namespace
 
 Line& Line::add(std::string_view text, Style style) {
-  if (!text.empty()) spans.push_back({std::string(text), style});
+  if (!text.empty()) spans.push_back({std::string(text), style, {}});
   return *this;
+}
+
+Line& Line::select_as(const std::string& key) {
+  for (Span& s : spans) s.key = key;
+  return *this;
+}
+
+std::string Line::key() const {
+  for (const Span& s : spans)
+    if (!s.key.empty()) return s.key;
+  return {};
 }
 
 size_t Line::width() const {
@@ -77,6 +88,7 @@ Line fit_line(const Line& line, size_t cols) {
     std::string text = clip(s.text, cols - used);
     used += display_width(text);
     out.add(text, s.style);
+    if (!text.empty()) out.spans.back().key = s.key;
   }
   if (used < cols) out.add(std::string(cols - used, ' '));
   return out;

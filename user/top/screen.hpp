@@ -20,11 +20,14 @@ enum class Style : uint8_t {
   Warn,
   Alert,  // needs attention now (events lost, full queue)
   Bar,
+  Selected,  // the highlighted row the arrows move and Enter opens
 };
 
 struct Span {
   std::string text;
   Style style = Style::Normal;
+  // Non-empty on the spans of a row the arrows can select: what Enter opens ("state:8").
+  std::string key;
   bool operator==(const Span&) const = default;
 };
 
@@ -33,6 +36,9 @@ struct Line {
   bool operator==(const Line&) const = default;
 
   Line& add(std::string_view text, Style style = Style::Normal);
+  // Marks every span added so far as the selectable row `key`.
+  Line& select_as(const std::string& key);
+  std::string key() const;  // the first span's key, "" when the line has no selectable row
   size_t width() const;
   std::string text() const;  // the spans' text, unstyled
 };
@@ -41,11 +47,20 @@ struct TermSize {
   int cols = 80, rows = 24;
 };
 
+// A row the arrows can highlight: its key and where it is in the body.
+struct Selectable {
+  std::string key;
+  int row = 0;
+  bool operator==(const Selectable&) const = default;
+};
+
 struct Screen {
   std::vector<Line> rows;  // exactly size.rows lines of exactly size.cols columns
   int body_rows = 0;       // rows of scrolled content visible at once (0: nothing scrolls)
   int max_scroll = 0;      // largest useful scroll offset
   int scroll = 0;          // the first body row shown (the view keeps it: the list follows its highlight)
+  std::vector<Selectable> selectables;  // in the order the arrows move through them
+  std::string selected;                 // the highlighted one's key ("" when none can be)
   bool operator==(const Screen&) const = default;
   std::string text() const;  // every row, newline-terminated: what a screen capture would show
 };

@@ -9,6 +9,7 @@
 #include "core/address.hpp"
 #include "core/ephemeral_ports.hpp"
 #include "core/socket_census.hpp"
+#include "core/socket_rows.hpp"
 
 namespace tcpsight {
 
@@ -28,6 +29,9 @@ struct TransitionRow {
   int from = 0, to = 0;
   double per_s = 0;
   uint64_t total = 0;  // since tcpsight started
+  bool abnormal = false;  // a refused or timed-out connect, an abort, a dropped handshake
+  bool after_reset = false;  // ->CLOSE: only the closes that came after a reset (of a state a
+                             // normal close passes through too)
 };
 
 struct ListenerRow {
@@ -48,6 +52,7 @@ struct FlowRow {
   std::string comm;
   uint64_t last_ns = 0;
   size_t other_holders = 0;  // more processes holding the socket (a shared listener)
+  double retransmits_per_s = 0, resets_per_s = 0;  // over the last refresh interval
 };
 
 // top -A: one namespace in the list, with what tells which one needs a look.
@@ -97,8 +102,15 @@ struct TopFrame {
   // Retransmits, resets and the flows behind them.
   uint64_t retransmits = 0, resets_sent = 0, resets_received = 0;
   double retransmits_per_s = 0, resets_sent_per_s = 0, resets_received_per_s = 0;
-  std::vector<FlowRow> flows;  // every tracked flow, unsorted: the view sorts and filters
+  std::vector<FlowRow> flows;  // tracked flows, unsorted: the view sorts and filters (closed ones age out)
   uint64_t flows_evicted = 0;
+
+  // The drill-down and the processes view: every socket with its details and holder, taken only
+  // while one of them is on screen.
+  bool details_known = false;
+  double details_age_s = 0;
+  std::vector<SocketRow> sockets;
+  std::vector<ProcessRow> processes;
 };
 
 }  // namespace tcpsight

@@ -6,6 +6,7 @@
 
 #include "core/counter_totals.hpp"
 #include "core/flow_owner.hpp"
+#include "core/socket_rows.hpp"
 #include "core/tcp_state.hpp"
 
 namespace tcpsight {
@@ -67,7 +68,8 @@ void TopModel::refresh(const TopReading& reading) {
   frame_.retransmits_per_s = aggregator_.retransmit_rate();
   frame_.resets_sent_per_s = aggregator_.per_second(&ts_counters::resets_sent);
   frame_.resets_received_per_s = aggregator_.per_second(&ts_counters::resets_received);
-  fill_flows(reading.owners);
+  fill_flows(reading.owners, reading.now_s);
+  fill_details(reading);
 }
 
 bool TopModel::wants_owner_scan(const OwnerIndex& owners) const {
@@ -91,15 +93,27 @@ void TopModel::fill_states(double now_s) {
 
 void TopModel::fill_transitions() {
   const ts_counters& c = aggregator_.totals();
+  const double interval = aggregator_.interval_seconds();
   frame_.transitions.clear();
   for (int o = 0; o < TS_NSTATES; ++o)
     for (int n = 0; n < TS_NSTATES; ++n)
       if (const uint64_t total = c.transitions[o][n])
-        frame_.transitions.push_back({o, n, aggregator_.transition_rate(o, n), total});
+        frame_.transitions.push_back({o, n, aggregator_.transition_rate(o, n), total, abnormal_transition(o, n)});
+  // The closes of states a normal close passes through too, counted apart when a reset came first.
+  for (int o = 0; o < TS_NSTATES; ++o) {
+    const uint64_t total = c.closed_after_reset[o];
+    if (!total || abnormal_transition(o, TS_CLOSE)) continue;
+    const uint64_t before = previous_closed_after_reset_[static_cast<size_t>(o)];
+    const double per_s = interval > 0 && total >= before ? static_cast<double>(total - before) / interval : 0;
+    frame_.transitions.push_back({o, TS_CLOSE, per_s, total, true, true});
+  }
+  for (int o = 0; o < TS_NSTATES; ++o) previous_closed_after_reset_[static_cast<size_t>(o)] = c.closed_after_reset[o];
+  // What an operator looks for first, whatever its rate: the abnormal ones, then the busiest.
   std::sort(frame_.transitions.begin(), frame_.transitions.end(), [](const TransitionRow& a, const TransitionRow& b) {
+    if (a.abnormal != b.abnormal) return a.abnormal;
     if (a.per_s != b.per_s) return a.per_s > b.per_s;
     if (a.total != b.total) return a.total > b.total;
-    return std::pair(a.from, a.to) < std::pair(b.from, b.to);
+    return std::tuple(a.from, a.to, a.after_reset) < std::tuple(b.from, b.to, b.after_reset);
   });
 }
 
@@ -145,15 +159,55 @@ void TopModel::fill_half_open() {
                    [&](const ListenerRow& a, const ListenerRow& b) { return load(a) > load(b); });
 }
 
-void TopModel::fill_flows(const OwnerIndex* owners) {
+void TopModel::fill_flows(const OwnerIndex* owners, double now_s) {
   static const OwnerIndex no_scan;
+  const double interval = now_s - previous_flows_s_;
+  const bool rates = previous_flows_s_ > 0;  // a previous refresh exists
+  std::unordered_map<FlowKey, FlowTotals, FlowKeyHash> totals;
   frame_.flows.clear();
   for (const FlowTrouble& f : aggregator_.troubled_flows(SIZE_MAX)) {
+    totals[f.key] = {f.retransmits, f.resets};
+    // A flow whose socket is gone stays a while, so that its last trouble can be read, then goes.
+    const bool closed = f.state == TS_CLOSE || f.state == TS_TIME_WAIT;
+    if (closed && now_s - static_cast<double>(f.last_ns) / 1e9 > kClosedFlowLingerSeconds) continue;
     const Owner owner = flow_owner(f, owners ? *owners : no_scan);
-    frame_.flows.push_back({f.key.local, f.key.remote, f.key.local_port, f.key.remote_port, f.state, f.retransmits,
-                            f.resets, owner.tgid, owner.comm, f.last_ns, owner.other_holders()});
+    FlowRow row{f.key.local, f.key.remote, f.key.local_port, f.key.remote_port, f.state, f.retransmits,
+                f.resets, owner.tgid, owner.comm, f.last_ns, owner.other_holders()};
+    if (rates && interval > 0) {
+      const auto before = previous_flows_.find(f.key);
+      const FlowTotals was = before == previous_flows_.end() ? FlowTotals{} : before->second;
+      row.retransmits_per_s = static_cast<double>(f.retransmits - std::min(was.retransmits, f.retransmits)) / interval;
+      row.resets_per_s = static_cast<double>(f.resets - std::min(was.resets, f.resets)) / interval;
+    }
+    frame_.flows.push_back(std::move(row));
   }
+  previous_flows_ = std::move(totals);
+  previous_flows_s_ = now_s;
   frame_.flows_evicted = aggregator_.flows_evicted();
+}
+
+void TopModel::fill_details(const TopReading& reading) {
+  frame_.details_known = reading.details_taken;
+  if (!reading.details_taken) {
+    frame_.sockets.clear();
+    frame_.processes.clear();
+    return;
+  }
+  static const OwnerIndex no_scan;
+  const OwnerIndex& owners = reading.detail_owners ? *reading.detail_owners : no_scan;
+  frame_.details_age_s = std::max(reading.now_s - static_cast<double>(reading.details_ns) / 1e9, 0.0);
+  frame_.sockets = socket_rows(reading.details, owners, reading.details_ns);
+  frame_.processes = process_rows(frame_.sockets, owners);
+  // Trouble per process: the flows' event counts, under the process the flow table names.
+  std::map<uint32_t, ProcessRow*> by_tgid;
+  for (ProcessRow& p : frame_.processes) by_tgid[p.tgid] = &p;
+  for (const FlowRow& f : frame_.flows)
+    if (const auto it = by_tgid.find(f.tgid); it != by_tgid.end()) {
+      it->second->retransmits += f.retransmits;
+      it->second->resets += f.resets;
+      it->second->retransmits_per_s += f.retransmits_per_s;
+      it->second->resets_per_s += f.resets_per_s;
+    }
 }
 
 }  // namespace tcpsight

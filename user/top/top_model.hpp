@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <span>
+#include <unordered_map>
 #include <utility>
 
 #include "core/aggregator.hpp"
@@ -31,12 +32,20 @@ struct TopReading {
   // The census of `sockets` when someone counted it already (top -A: the namespace table); null:
   // the model counts `sockets` itself.
   const SocketCensus* census = nullptr;
+  // The drill-down's details pass and the owner scan taken right after it; both empty when no
+  // drill-down or processes view is on screen (details_taken false).
+  bool details_taken = false;
+  std::span<const ts_sock_detail> details{};
+  uint64_t details_ns = 0;  // CLOCK_MONOTONIC at the pass
+  const OwnerIndex* detail_owners = nullptr;
 };
 
 class TopModel {
  public:
   // A listener's SYN queue that grew at this many refreshes in a row is flagged.
   static constexpr int kGrowthRefreshes = 3;
+  // A flow whose socket closed leaves the table this long after its last event.
+  static constexpr double kClosedFlowLingerSeconds = 60;
 
   TopModel(HostInfo host, double start_s, size_t flow_capacity = 4096);
 
@@ -57,7 +66,8 @@ class TopModel {
   void fill_transitions();
   void fill_kernel_rates(const KernelCounters& kernel, double now_s);
   void fill_half_open();
-  void fill_flows(const OwnerIndex* owners);
+  void fill_flows(const OwnerIndex* owners, double now_s);
+  void fill_details(const TopReading& reading);
 
   Aggregator aggregator_;
   TopFrame frame_;
@@ -67,6 +77,13 @@ class TopModel {
   KernelCounters previous_kernel_;
   double previous_kernel_s_ = 0;
   std::map<std::pair<IpAddress, uint16_t>, ListenerTrend> listener_trends_;
+  std::array<uint64_t, TS_NSTATES> previous_closed_after_reset_{};
+  // Each flow's totals at the previous refresh, for its per-interval rates.
+  struct FlowTotals {
+    uint64_t retransmits = 0, resets = 0;
+  };
+  std::unordered_map<FlowKey, FlowTotals, FlowKeyHash> previous_flows_;
+  double previous_flows_s_ = 0;
 };
 
 }  // namespace tcpsight
