@@ -96,6 +96,24 @@ TEST(TopDrillDown, ACloseWaitLeakIsListedWithItsProcessAndAGrowingTimeInState) {
   EXPECT_EQ(ns.ss_count("close-wait"), 50u);
 }
 
+TEST(TopDrillDown, AnotherNamespacesSocketsAreReadInsideIt) {
+  TS_REQUIRE_ROOT_OR_SKIP();
+  Netns watched("top-cwn"), other("top-cwo");
+  // top runs in `other` and shows `watched` (--netns): its sockets must come from inside `watched`.
+  TopInTmux top(other.name(), 200, 40, {"--netns", watched.name(), "--interval", "0.5"});
+  ASSERT_TRUE(top.wait_for_text("STATES", 20s)) << top.screen();
+  Child leak({test_tool("close_wait_leak"), "--count", "12", "--max-seconds", "90"}, watched.inside());
+  ASSERT_TRUE(leak.wait_for_line(Child::Stream::out, "leaking 12", 20s)) << leak.err();
+  ASSERT_EQ(watched.wait_for_ss_count("close-wait", 12, 10s), 12u);
+  ASSERT_TRUE(highlight(top, "sockets in CLOSE_WAIT")) << top.screen();
+  top.send_keys({"Enter"});
+  const auto screen = top.wait_for([](const std::string& s) { return s.find("12 sockets") != std::string::npos; }, 10s);
+  ASSERT_TRUE(screen) << top.screen();
+  const auto rows = socket_rows(*screen, "CLOSE_WAIT");
+  ASSERT_EQ(rows.size(), 12u) << *screen;
+  for (const auto& r : rows) EXPECT_EQ(r.back(), std::to_string(leak.pid()) + "/close_wait_leak") << *screen;
+}
+
 // `ss -tiH` figures of the one socket with local port `port`: "rtt" (ms) and "cwnd".
 std::map<std::string, double> ss_info(const Netns& ns, uint16_t port) {
   const std::string out =
@@ -199,6 +217,8 @@ TEST(TopDrillDown, RefusedConnectsShowAmongTheTransitionsDuringChurn) {
   // Normal churn: thousands of short connections, busier than anything else.
   Child churn({test_tool("tcp_peer"), "--count", "1000000", "--max-seconds", "30"}, ns.inside());
   ASSERT_TRUE(churn.wait_for_line(Child::Stream::out, "listening ", 20s)) << churn.err();
+  const auto opens = [&ns] { return ns.kernel_counters().at("Tcp.ActiveOpens"); };
+  const int64_t opens_before = opens();
   // 200 connects to a port nobody listens on: each is refused (a reset answers the SYN).
   const CommandResult refused = ns.run(
       {"bash", "-c", "n=0; for i in $(seq 200); do (exec 3<>/dev/tcp/127.0.0.1/9) 2>/dev/null || n=$((n+1)); done; "
@@ -215,6 +235,8 @@ TEST(TopDrillDown, RefusedConnectsShowAmongTheTransitionsDuringChurn) {
       15s);
   EXPECT_TRUE(screen) << top.screen();
   EXPECT_FALSE(churn.wait_for_line(Child::Stream::out, "done ", 0s)) << "the churn ended before the check";
+  // The churn kept going meanwhile: more connections than the refused ones, by far.
+  EXPECT_GT(opens() - opens_before, 10 * 200) << "the churn was not running";
 }
 
 }  // namespace

@@ -42,8 +42,9 @@ std::vector<FlowRow> flow_rows(const std::string& screen) {
       continue;
     }
     if (!in_table) continue;
-    if (w.size() < 5 || !all_digits(w[3]) || !all_digits(w[4]) || w[0].find(':') == std::string::npos) break;
-    rows.push_back({w[0], w[1], w[2], std::stoull(w[3]), std::stoull(w[4])});
+    // local remote state retx retx/s rst rst/s pid/comm
+    if (w.size() < 7 || !all_digits(w[3]) || !all_digits(w[5]) || w[0].find(':') == std::string::npos) break;
+    rows.push_back({w[0], w[1], w[2], std::stoull(w[3]), std::stoull(w[5])});
   }
   return rows;
 }

@@ -29,6 +29,13 @@ namespace {
 constexpr uint32_t kStreamedKinds =
     TS_STREAM_BIT(TS_EV_RETRANSMIT) | TS_STREAM_BIT(TS_EV_RESET_SENT) | TS_STREAM_BIT(TS_EV_RESET_RECEIVED);
 
+// CLOCK_MONOTONIC in nanoseconds: the clock of bpf_ktime_get_ns(), as state_since_ns.
+uint64_t monotonic_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
+}
+
 // Who holds the sockets of the flows on screen: at most one scan per refresh, and only when a
 // flow lacks an owner.
 class OwnerScans {
@@ -95,12 +102,6 @@ class OwnNamespaceReadings final : public TopReadings {
   NamespaceFrames frames() const override { return {model_.frame(), {}}; }
 
  private:
-  static uint64_t monotonic_ns() {
-    timespec ts{};
-    clock_gettime(CLOCK_MONOTONIC, &ts);  // the clock of bpf_ktime_get_ns(), as state_since_ns
-    return static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
-  }
-
   Tracer tracer_;
   PacedSnapshots snapshots_;
   OwnerScans owners_;
@@ -115,24 +116,34 @@ class NamespaceReadings final : public TopReadings {
       : tracer_({.netns = netns_of(choice), .stream_kinds = kStreamedKinds, .netns_slots = kNamespaceCounterSlots}),
         watcher_(choice.one, monotonic_seconds, snapshot_share),
         owners_(netns_of(choice)),
+        details_(tracer_.sock_infos_fd()),
         models_(read_host_info(current_netns_inode()), monotonic_seconds()) {}
 
   void drain() override {
     tracer_.poll(0, [this](const ts_event& e) { models_.on_event(e); });
   }
 
-  // The drill-down of another namespace's sockets is not read yet: the frames say so (details_known).
-  void refresh(std::optional<uint32_t> keep, bool) override {
+  void refresh(std::optional<uint32_t> keep, bool details) override {
     drain();
-    owners_.scan_if_wanted([this](const OwnerIndex& o) { return models_.wants_owner_scan(o); });
     const double now = monotonic_seconds();
     refresh_namespaces(table_, watcher_, &tracer_, now);
+    // The namespace on screen in full: its sockets read inside it, then who holds them.
+    const uint64_t details_ns = monotonic_ns();
+    const bool taken = details && keep && watcher_.run_in(*keep, [&] { details_.take(detail_records_); });
+    if (taken)
+      owners_.scan_now();
+    else
+      owners_.scan_if_wanted([this](const OwnerIndex& o) { return models_.wants_owner_scan(o); });
     models_.refresh(table_, {.now_s = now,
                              .wall_s = wall_seconds(),
                              .snapshot_fresh = watcher_.fresh(),
                              .events_lost = tracer_.read_counters().events_lost,
                              .owners = &owners_.owners(),
-                             .keep = keep});
+                             .keep = keep,
+                             .details_taken = taken,
+                             .details = detail_records_,
+                             .details_ns = details_ns,
+                             .detail_owners = &owners_.owners()});
   }
 
   NamespaceFrames frames() const override { return models_.frames(); }
@@ -145,6 +156,8 @@ class NamespaceReadings final : public TopReadings {
   NamespaceWatcher watcher_;
   NamespaceTable table_;
   OwnerScans owners_;
+  SocketDetails details_;
+  std::vector<ts_sock_detail> detail_records_;  // reused between passes
   NamespaceModels models_;
 };
 

@@ -35,7 +35,9 @@ std::vector<NamespaceSighting> NamespaceWatcher::refresh() {
   std::vector<NamespaceSighting> out;
   out.reserve(found.size());
   std::map<uint32_t, NamespaceIdentity> still;
+  found_.clear();
   for (const FoundNamespace& ns : found) {
+    found_.emplace(ns.inode, ns);
     NamespaceSighting s;
     s.id = identify(ns);
     std::string error;
@@ -74,6 +76,12 @@ std::vector<NamespaceSighting> NamespaceWatcher::refresh() {
   names_ = std::move(still);  // forget the names of namespaces that are gone
   std::erase_if(snapshot_at_, [&](const auto& kv) { return !names_.count(kv.first); });
   return out;
+}
+
+bool NamespaceWatcher::run_in(uint32_t inode, const std::function<void()>& work) {
+  const auto it = found_.find(inode);
+  std::string error;
+  return it != found_.end() && thread_.run_in(it->second.path, inode, work, error);
 }
 
 }  // namespace tcpsight

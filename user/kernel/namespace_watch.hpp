@@ -46,6 +46,9 @@ class NamespaceWatcher {
   // Whether the last refresh took a snapshot round.
   bool fresh() const { return fresh_; }
   const NamespaceWatchCounts& counts() const { return counts_; }
+  // Runs `work` inside the namespace of `inode`, one the last refresh found (a drill-down's details
+  // pass). False when it is not known or could not be entered (gone).
+  bool run_in(uint32_t inode, const std::function<void()>& work);
 
  private:
   std::vector<FoundNamespace> find();
@@ -58,6 +61,7 @@ class NamespaceWatcher {
   NamespaceNamer namer_;
   SnapshotPacer pacer_;
   std::map<uint32_t, NamespaceIdentity> names_;  // by inode, for the namespaces found last
+  std::map<uint32_t, FoundNamespace> found_;     // the same, where to enter them
   std::map<uint32_t, double> snapshot_at_;       // when each namespace's census was taken
   std::vector<ts_sock_record> records_;          // reused
   SnapshotSink sink_;

@@ -78,8 +78,10 @@ void NamespaceModels::refresh(const NamespaceTable& table, const NamespaceRefres
     ts_counters counters = ns.figures.totals();
     counters.events_lost = r.events_lost;  // one ring buffer for all: a lost record may have been anyone's
     // The ephemeral port share needs the raw records, which the table does not keep: no port range.
+    const bool details = r.details_taken && r.keep == inode;
     w.model.refresh({counters, {}, ns.kernel, std::nullopt, r.now_s, r.wall_s, r.snapshot_fresh,
-                     ns.figures.snapshot_age(), r.owners, &ns.figures.census(), false, {}, 0, nullptr});
+                     ns.figures.snapshot_age(), r.owners, &ns.figures.census(), details,
+                     details ? r.details : std::span<const ts_sock_detail>{}, r.details_ns, r.detail_owners});
   }
   // Dropped by the table (or only ever seen in events): forgotten, unless it is on screen.
   for (auto it = watched_.begin(); it != watched_.end();) {

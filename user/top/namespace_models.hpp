@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <span>
 
 #include "core/namespace_table.hpp"
 #include "core/owner_index.hpp"
@@ -36,6 +37,11 @@ struct NamespaceRefresh {
   // The namespace on screen in full: its model stays, with its final figures, after the table
   // drops it, until the view leaves it.
   std::optional<uint32_t> keep;
+  // Its sockets with their details (the drill-down or processes view is on screen), read inside it.
+  bool details_taken = false;
+  std::span<const ts_sock_detail> details{};
+  uint64_t details_ns = 0;
+  const OwnerIndex* detail_owners = nullptr;
 };
 
 class NamespaceModels {

@@ -13,10 +13,8 @@ namespace tcpsight::panel {
 
 inline constexpr size_t kStateName = 11, kCount = 9, kRate = 9;
 inline constexpr size_t kAddressColumns = 32;
-// The drill-down and processes view before their first details pass, and where none is read.
-inline constexpr std::string_view kDetailsComing = "(reading the sockets: they come with the next refresh)";
-inline constexpr std::string_view kNoNamespaceDetails =
-    "(sockets of another namespace are not listed yet: run `nsenter -n -t PID tcpsight top` in it)";  // wider addresses are shortened in the middle
+// The drill-down and processes view before their first details pass (or of a namespace now gone).
+inline constexpr std::string_view kDetailsComing = "(reading the sockets: they come with the next refresh)";  // wider addresses are shortened in the middle
 
 // A rate, or "-" before two readings exist.
 std::string rate_text(const TopFrame& f, double per_s);
