@@ -5,12 +5,15 @@
 #include <arpa/inet.h>
 #include <sys/socket.h>
 
+#include <array>
+#include <cctype>
 #include <cmath>
 #include <iterator>
 #include <cstring>
 #include <ctime>
 
 #include "core/address.hpp"
+#include "core/display_name.hpp"
 #include "core/tcp_state.hpp"
 #include "core/wall_clock.hpp"
 
@@ -42,8 +45,15 @@ std::string_view reset_reason_of(const ts_event& e, std::span<const std::string>
   return e.reason < names.size() && !names[e.reason].empty() ? std::string_view(names[e.reason]) : "?";
 }
 
-std::string clock_text(double wall) {
-  return fmt::format("{}.{:06d}", local_hms(wall), static_cast<int>((wall - std::floor(wall)) * 1e6));
+// HH:MM:SS.uuuuuu, the microseconds cut (not rounded) from the event's own nanoseconds. Taking them
+// from the sum as a double would not do: at 1.7e9 s a double resolves 0.24 us, so 2.6 s showed as
+// .599999.
+std::string clock_text(const Clock& clock, uint64_t mono_ns) {
+  const double whole_s = std::floor(clock.realtime_minus_monotonic_s);
+  const auto offset_ns = static_cast<uint64_t>(std::llround((clock.realtime_minus_monotonic_s - whole_s) * 1e9));
+  const uint64_t ns = mono_ns + offset_ns;
+  const double seconds = whole_s + static_cast<double>(ns / 1'000'000'000);
+  return fmt::format("{}.{:06d}", local_hms(seconds), (ns % 1'000'000'000) / 1000);
 }
 
 }  // namespace
@@ -79,8 +89,8 @@ std::string format_trace_line(const ts_event& e, const Owner& owner, const Clock
                              : "-";
   std::string line = netns_name ? fmt::format(fmt::runtime(kNetnsColumn), *netns_name) : std::string();
   line += fmt::format(
-      "{:<15} {:>7} {:<15} {:<21} {:<21} {:<26} {:>9}", clock_text(clock.wall_seconds(e.ts_ns)),
-      pid_text(owner), owner.known() ? owner.comm : "?",
+      "{:<15} {:>7} {:<15} {:<21} {:<21} {:<26} {:>9}", clock_text(clock, e.ts_ns),
+      pid_text(owner), owner.known() ? safe_display_name(owner.comm, sizeof e.comm) : "?",
       format_endpoint(IpAddress::from_raw(e.family, e.saddr), e.sport),
       format_endpoint(IpAddress::from_raw(e.family, e.daddr), e.dport), transition_of(e), ms);
   if (e.flags & TS_F_TIME_WAIT) line += (e.flags & TS_F_FIN_WAIT2_TW) ? " time-wait:fin-wait-2" : " time-wait";
@@ -129,59 +139,246 @@ void append_ms_or_null(fmt::memory_buffer& out, bool known, uint64_t ns) {
 
 }  // namespace
 
+namespace {
+
+// Everything a field's value may come from.
+struct EventView {
+  const ts_event& e;
+  const Owner& owner;
+  const Clock& clock;
+  std::span<const std::string> reset_reasons;
+  const std::string* netns_name;
+};
+
+bool is_state(const ts_event& e) { return e.kind == TS_EV_STATE; }
+bool timing_known(const ts_event& e) { return (e.flags & TS_F_TIMING_KNOWN) != 0; }
+// A close of a socket whose opening tcpsight saw: only then is its lifetime known.
+bool lifetime_known(const ts_event& e) {
+  return is_state(e) && e.new_state == TS_CLOSE && timing_known(e) && e.lifetime_ns;
+}
+
+void append_bool_or_null(fmt::memory_buffer& out, bool applies, bool value) {
+  const std::string_view text = !applies ? "null" : value ? "true" : "false";
+  out.append(text.data(), text.data() + text.size());
+}
+
+// One field's JSON value: null where the field does not apply to this kind of event, or is unknown.
+void append_json_value(fmt::memory_buffer& out, TraceField f, const EventView& v) {
+  const ts_event& e = v.e;
+  auto it = std::back_inserter(out);
+  switch (f) {
+    case TraceField::time: fmt::format_to(it, "{:.6f}", v.clock.wall_seconds(e.ts_ns)); return;
+    case TraceField::kind: fmt::format_to(it, "\"{}\"", event_kind_name(e.kind)); return;
+    case TraceField::pid:
+      if (v.owner.known()) fmt::format_to(it, "{}", v.owner.tgid);
+      else fmt::format_to(it, "null");
+      return;
+    case TraceField::comm:
+      if (v.owner.known()) append_json_string(out, v.owner.comm);
+      else fmt::format_to(it, "null");
+      return;
+    case TraceField::holders:
+      if (v.owner.holders.empty()) fmt::format_to(it, "null");
+      else fmt::format_to(it, "{}", v.owner.holders.size());
+      return;
+    case TraceField::local: append_endpoint(out, e.family, e.saddr, e.sport); return;
+    case TraceField::remote: append_endpoint(out, e.family, e.daddr, e.dport); return;
+    case TraceField::family: fmt::format_to(it, "\"{}\"", e.family == AF_INET6 ? "ipv6" : "ipv4"); return;
+    case TraceField::cookie: fmt::format_to(it, "{}", e.cookie); return;
+    case TraceField::netns: fmt::format_to(it, "{}", e.netns); return;
+    case TraceField::name:
+      if (v.netns_name) append_json_string(out, *v.netns_name);
+      else fmt::format_to(it, "null");
+      return;
+    case TraceField::old_state:
+    case TraceField::new_state:
+      if (is_state(e))
+        fmt::format_to(it, "\"{}\"", state_name(f == TraceField::old_state ? e.old_state : e.new_state));
+      else
+        fmt::format_to(it, "null");
+      return;
+    case TraceField::prev_state_ms: append_ms_or_null(out, is_state(e) && timing_known(e), e.prev_state_ns); return;
+    case TraceField::lifetime_ms: append_ms_or_null(out, lifetime_known(e), e.lifetime_ns); return;
+    case TraceField::time_wait: append_bool_or_null(out, is_state(e), e.flags & TS_F_TIME_WAIT); return;
+    case TraceField::fin_wait2_timewait: append_bool_or_null(out, is_state(e), e.flags & TS_F_FIN_WAIT2_TW); return;
+    case TraceField::state:
+      if (is_state(e) || (e.flags & TS_F_NO_SOCKET)) fmt::format_to(it, "null");
+      else fmt::format_to(it, "\"{}\"", state_name(e.new_state));
+      return;
+    case TraceField::segs:
+      if (e.kind == TS_EV_RETRANSMIT) fmt::format_to(it, "{}", e.segs ? e.segs : 1);
+      else fmt::format_to(it, "null");
+      return;
+    case TraceField::no_socket: append_bool_or_null(out, e.kind == TS_EV_RESET_SENT, e.flags & TS_F_NO_SOCKET); return;
+    case TraceField::reason:
+      if (const auto reason = reset_reason_of(e, v.reset_reasons); !reason.empty()) append_json_string(out, reason);
+      else fmt::format_to(it, "null");
+      return;
+    case TraceField::reset: append_bool_or_null(out, true, e.flags & TS_F_RESET); return;
+  }
+}
+
+std::string json_object(std::span<const TraceField> fields, const EventView& v) {
+  fmt::memory_buffer out;
+  out.push_back('{');
+  for (size_t i = 0; i < fields.size(); ++i) {
+    if (i) out.push_back(',');
+    fmt::format_to(std::back_inserter(out), "\"{}\":", trace_field_name(fields[i]));
+    append_json_value(out, fields[i], v);
+  }
+  out.push_back('}');
+  return fmt::to_string(out);
+}
+
+// The keys a full line has: those that apply to this kind of event (design.md §4's interface, kept
+// as it was before --fields existed).
+size_t default_json_fields(const ts_event& e, bool with_name, std::array<TraceField, 22>& out) {
+  size_t n = 0;
+  for (const TraceField f : {TraceField::time, TraceField::kind, TraceField::pid, TraceField::comm, TraceField::holders,
+                             TraceField::local, TraceField::remote, TraceField::family, TraceField::cookie,
+                             TraceField::netns})
+    out[n++] = f;
+  if (with_name) out[n++] = TraceField::name;
+  if (is_state(e)) {
+    out[n++] = TraceField::old_state;
+    out[n++] = TraceField::new_state;
+    out[n++] = TraceField::prev_state_ms;
+    if (e.new_state == TS_CLOSE) out[n++] = TraceField::lifetime_ms;
+    out[n++] = TraceField::time_wait;
+    out[n++] = TraceField::fin_wait2_timewait;
+  } else {
+    out[n++] = TraceField::state;
+  }
+  if (e.kind == TS_EV_RETRANSMIT) out[n++] = TraceField::segs;
+  if (e.kind == TS_EV_RESET_SENT) {
+    out[n++] = TraceField::no_socket;
+    out[n++] = TraceField::reason;
+  }
+  out[n++] = TraceField::reset;
+  return n;
+}
+
+// ---- text columns of --fields ----
+
+struct TextColumn {
+  size_t width;
+  bool right;  // numbers are right-aligned, words left
+};
+
+TextColumn text_column(TraceField f) {
+  switch (f) {
+    case TraceField::time: return {15, false};
+    case TraceField::kind: return {17, false};
+    case TraceField::pid: return {7, true};
+    case TraceField::comm: return {15, false};
+    case TraceField::holders: return {7, true};
+    case TraceField::local:
+    case TraceField::remote: return {21, false};
+    case TraceField::family: return {6, false};
+    case TraceField::cookie:
+    case TraceField::netns: return {10, true};
+    case TraceField::name: return {20, false};
+    case TraceField::old_state:
+    case TraceField::new_state:
+    case TraceField::state: return {11, false};
+    case TraceField::prev_state_ms: return {13, true};
+    case TraceField::lifetime_ms: return {11, true};
+    case TraceField::time_wait: return {9, false};
+    case TraceField::fin_wait2_timewait: return {18, false};
+    case TraceField::segs: return {4, true};
+    case TraceField::no_socket: return {9, false};
+    case TraceField::reason: return {13, false};
+    case TraceField::reset: return {5, false};
+  }
+  return {1, false};
+}
+
+std::string yes_no_or_dash(bool applies, bool value) { return !applies ? "-" : value ? "yes" : "no"; }
+std::string ms_or_dash(bool known, uint64_t ns) {
+  return known ? fmt::format("{:.3f}", static_cast<double>(ns) / 1e6) : "-";
+}
+
+// One field as text: '-' exactly where JSON has null.
+std::string text_value(TraceField f, const EventView& v) {
+  const ts_event& e = v.e;
+  switch (f) {
+    case TraceField::time: return clock_text(v.clock, e.ts_ns);
+    case TraceField::kind: return std::string(event_kind_name(e.kind));
+    case TraceField::pid: return v.owner.known() ? std::to_string(v.owner.tgid) : "-";
+    case TraceField::comm: return v.owner.known() ? safe_display_name(v.owner.comm, sizeof e.comm) : "-";
+    case TraceField::holders: return v.owner.holders.empty() ? "-" : std::to_string(v.owner.holders.size());
+    case TraceField::local: return format_endpoint(IpAddress::from_raw(e.family, e.saddr), e.sport);
+    case TraceField::remote: return format_endpoint(IpAddress::from_raw(e.family, e.daddr), e.dport);
+    case TraceField::family: return e.family == AF_INET6 ? "ipv6" : "ipv4";
+    case TraceField::cookie: return std::to_string(e.cookie);
+    case TraceField::netns: return std::to_string(e.netns);
+    case TraceField::name: return v.netns_name ? fmt::format("{:.20}", *v.netns_name) : "-";
+    case TraceField::old_state: return is_state(e) ? std::string(state_name(e.old_state)) : "-";
+    case TraceField::new_state: return is_state(e) ? std::string(state_name(e.new_state)) : "-";
+    case TraceField::prev_state_ms: return ms_or_dash(is_state(e) && timing_known(e), e.prev_state_ns);
+    case TraceField::lifetime_ms: return ms_or_dash(lifetime_known(e), e.lifetime_ns);
+    case TraceField::time_wait: return yes_no_or_dash(is_state(e), e.flags & TS_F_TIME_WAIT);
+    case TraceField::fin_wait2_timewait: return yes_no_or_dash(is_state(e), e.flags & TS_F_FIN_WAIT2_TW);
+    case TraceField::state:
+      return is_state(e) || (e.flags & TS_F_NO_SOCKET) ? "-" : std::string(state_name(e.new_state));
+    case TraceField::segs: return e.kind == TS_EV_RETRANSMIT ? std::to_string(e.segs ? e.segs : 1) : "-";
+    case TraceField::no_socket: return yes_no_or_dash(e.kind == TS_EV_RESET_SENT, e.flags & TS_F_NO_SOCKET);
+    case TraceField::reason: {
+      const auto reason = reset_reason_of(e, v.reset_reasons);
+      return reason.empty() ? "-" : std::string(reason);
+    }
+    case TraceField::reset: return yes_no_or_dash(true, e.flags & TS_F_RESET);
+  }
+  return "-";
+}
+
+// Columns separated by one space, each padded to its width (header names included); the last is not
+// padded on the right, so that no line ends in blanks.
+template <class Text>
+std::string columns(std::span<const TraceField> fields, const Text& text_of) {
+  std::string line;
+  for (size_t i = 0; i < fields.size(); ++i) {
+    const TextColumn c = text_column(fields[i]);
+    const std::string text = text_of(fields[i]);
+    const bool last = i + 1 == fields.size();
+    if (i) line.push_back(' ');
+    if (c.right)
+      line += fmt::format("{:>{}}", text, c.width);
+    else if (last)
+      line += text;
+    else
+      line += fmt::format("{:<{}}", text, c.width);
+  }
+  return line;
+}
+
+std::string header_name(TraceField f) {
+  std::string h(trace_field_name(f));
+  for (char& c : h) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return h;
+}
+
+}  // namespace
+
+std::string trace_header(std::span<const TraceField> fields) { return columns(fields, header_name); }
+
+std::string format_trace_line(std::span<const TraceField> fields, const ts_event& e, const Owner& owner,
+                              const Clock& clock, std::span<const std::string> reset_reasons,
+                              const std::string* netns_name) {
+  const EventView v{e, owner, clock, reset_reasons, netns_name};
+  return columns(fields, [&](TraceField f) { return text_value(f, v); });
+}
+
 std::string trace_json(const ts_event& e, const Owner& owner, const Clock& clock,
                        std::span<const std::string> reset_reasons, const std::string* netns_name) {
-  const bool timing = e.flags & TS_F_TIMING_KNOWN;
-  fmt::memory_buffer out;
-  auto it = std::back_inserter(out);
-  fmt::format_to(it, "{{\"time\":{:.6f},\"kind\":\"{}\",\"pid\":", clock.wall_seconds(e.ts_ns),
-                 event_kind_name(e.kind));
-  if (owner.known()) {
-    fmt::format_to(it, "{},\"comm\":", owner.tgid);
-    append_json_string(out, owner.comm);
-  } else {
-    fmt::format_to(it, "null,\"comm\":null");
-  }
-  if (owner.holders.empty())
-    fmt::format_to(it, ",\"holders\":null");
-  else
-    fmt::format_to(it, ",\"holders\":{}", owner.holders.size());
-  fmt::format_to(it, ",\"local\":");
-  append_endpoint(out, e.family, e.saddr, e.sport);
-  fmt::format_to(it, ",\"remote\":");
-  append_endpoint(out, e.family, e.daddr, e.dport);
-  fmt::format_to(it, ",\"family\":\"{}\",\"cookie\":{},\"netns\":{}", e.family == AF_INET6 ? "ipv6" : "ipv4",
-                 e.cookie, e.netns);
-  if (netns_name) {
-    fmt::format_to(it, ",\"name\":");
-    append_json_string(out, *netns_name);
-  }
-  if (e.kind == TS_EV_STATE) {
-    fmt::format_to(it, ",\"old\":\"{}\",\"new\":\"{}\",\"prev_state_ms\":", state_name(e.old_state),
-                   state_name(e.new_state));
-    append_ms_or_null(out, timing, e.prev_state_ns);
-    if (e.new_state == TS_CLOSE) {
-      fmt::format_to(it, ",\"lifetime_ms\":");
-      append_ms_or_null(out, timing && e.lifetime_ns, e.lifetime_ns);
-    }
-    fmt::format_to(it, ",\"time_wait\":{},\"fin_wait2_timewait\":{}", (e.flags & TS_F_TIME_WAIT) != 0,
-                   (e.flags & TS_F_FIN_WAIT2_TW) != 0);
-  } else {
-    if (e.flags & TS_F_NO_SOCKET)
-      fmt::format_to(it, ",\"state\":null");
-    else
-      fmt::format_to(it, ",\"state\":\"{}\"", state_name(e.new_state));
-  }
-  if (e.kind == TS_EV_RETRANSMIT) fmt::format_to(it, ",\"segs\":{}", e.segs ? e.segs : 1);
-  if (e.kind == TS_EV_RESET_SENT) {
-    fmt::format_to(it, ",\"no_socket\":{},\"reason\":", (e.flags & TS_F_NO_SOCKET) != 0);
-    if (const auto reason = reset_reason_of(e, reset_reasons); !reason.empty())
-      append_json_string(out, reason);
-    else
-      fmt::format_to(it, "null");
-  }
-  fmt::format_to(it, ",\"reset\":{}}}", (e.flags & TS_F_RESET) != 0);
-  return fmt::to_string(out);
+  std::array<TraceField, 22> fields{};
+  const size_t n = default_json_fields(e, netns_name != nullptr, fields);
+  return json_object(std::span(fields).first(n), {e, owner, clock, reset_reasons, netns_name});
+}
+
+std::string trace_json(std::span<const TraceField> fields, const ts_event& e, const Owner& owner, const Clock& clock,
+                       std::span<const std::string> reset_reasons, const std::string* netns_name) {
+  return json_object(fields, {e, owner, clock, reset_reasons, netns_name});
 }
 
 }  // namespace tcpsight

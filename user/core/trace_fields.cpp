@@ -1,0 +1,82 @@
+#include "core/trace_fields.hpp"
+
+#include <array>
+
+namespace tcpsight {
+
+namespace {
+
+struct Named {
+  TraceField field;
+  std::string_view name;
+};
+
+// The JSON keys trace_json writes, in its order (a change here changes the documented interface).
+constexpr std::array<Named, 22> kFields{{
+    {TraceField::time, "time"},
+    {TraceField::kind, "kind"},
+    {TraceField::pid, "pid"},
+    {TraceField::comm, "comm"},
+    {TraceField::holders, "holders"},
+    {TraceField::local, "local"},
+    {TraceField::remote, "remote"},
+    {TraceField::family, "family"},
+    {TraceField::cookie, "cookie"},
+    {TraceField::netns, "netns"},
+    {TraceField::name, "name"},
+    {TraceField::old_state, "old"},
+    {TraceField::new_state, "new"},
+    {TraceField::prev_state_ms, "prev_state_ms"},
+    {TraceField::lifetime_ms, "lifetime_ms"},
+    {TraceField::time_wait, "time_wait"},
+    {TraceField::fin_wait2_timewait, "fin_wait2_timewait"},
+    {TraceField::state, "state"},
+    {TraceField::segs, "segs"},
+    {TraceField::no_socket, "no_socket"},
+    {TraceField::reason, "reason"},
+    {TraceField::reset, "reset"},
+}};
+
+constexpr std::array<TraceField, kFields.size()> kOrder = [] {
+  std::array<TraceField, kFields.size()> out{};
+  for (size_t i = 0; i < kFields.size(); ++i) out[i] = kFields[i].field;
+  return out;
+}();
+
+}  // namespace
+
+std::span<const TraceField> all_trace_fields() { return kOrder; }
+
+std::string_view trace_field_name(TraceField f) {
+  for (const Named& n : kFields)
+    if (n.field == f) return n.name;
+  return "?";
+}
+
+std::optional<TraceField> parse_trace_field(std::string_view name) {
+  for (const Named& n : kFields)
+    if (n.name == name) return n.field;
+  return std::nullopt;
+}
+
+std::string trace_field_list() {
+  std::string out;
+  for (const Named& n : kFields) {
+    if (!out.empty()) out += ", ";
+    out += n.name;
+  }
+  return out;
+}
+
+std::optional<std::vector<TraceField>> parse_trace_fields(std::span<const std::string> names) {
+  std::vector<TraceField> out;
+  out.reserve(names.size());
+  for (const std::string& n : names) {
+    const auto f = parse_trace_field(n);
+    if (!f) return std::nullopt;
+    out.push_back(*f);
+  }
+  return out;
+}
+
+}  // namespace tcpsight
