@@ -30,7 +30,8 @@ struct Summary {
 std::optional<Summary> parse_summary(const std::string& err) {
   std::smatch m;
   static const std::regex re(
-      R"(tcpsight: (\d+) events delivered; lost (\d+): (\d+) not written( \([^)]*\))?, (\d+) dropped by the ring buffer, (\d+) missed by the kernel; (\d+) filtered out)");
+      R"(tcpsight: (\d+) events delivered; lost (\d+): (\d+) not written( \([^)]*\))?, )"
+      R"((\d+) dropped by the ring buffer, (\d+) missed by the kernel; (\d+) filtered out)");
   if (!std::regex_search(err, m, re)) return std::nullopt;
   return Summary{.delivered = std::stoull(m[1]),
                  .lost = std::stoull(m[2]),

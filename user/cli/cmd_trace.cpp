@@ -189,21 +189,21 @@ Command add_trace_command(CLI::App& parent) {
                   "only events entering or leaving this state, e.g. SYN_SENT, time-wait (repeatable; TIME_WAIT: "
                   "the closes that hand the connection to a timewait socket, as no event enters it)")
       ->check([](const std::string& s) { return parse_state(s) ? std::string() : "unknown TCP state: " + s; });
+  // Checked while parsing, so that a bad name is a usage error (exit 2) like any other.
   cmd->add_option_function<std::vector<std::string>>(
          "--fields",
          [o](const std::vector<std::string>& names) {
-           const auto fields = parse_trace_fields(names);
-           if (!fields) {
-             std::string unknown;
-             for (const auto& n : names)
-               if (!parse_trace_field(n)) unknown = n;
-             throw CLI::ValidationError("--fields", "unknown field '" + unknown + "'; valid fields: " + trace_field_list());
+           std::vector<TraceField> fields;
+           for (const std::string& n : names) {
+             const auto f = parse_trace_field(n);
+             if (!f)
+               throw CLI::ValidationError("--fields", "unknown field '" + n + "'; valid fields: " + trace_field_list());
+             // A JSON object cannot hold a key twice.
+             if (std::ranges::find(fields, *f) != fields.end())
+               throw CLI::ValidationError("--fields", "field '" + n + "' given twice");
+             fields.push_back(*f);
            }
-           for (size_t i = 0; i < fields->size(); ++i)
-             if (std::find(fields->begin(), fields->begin() + static_cast<std::ptrdiff_t>(i), (*fields)[i]) !=
-                 fields->begin() + static_cast<std::ptrdiff_t>(i))
-               throw CLI::ValidationError("--fields", "field '" + names[i] + "' given twice");
-           o->fields = *fields;
+           o->fields = std::move(fields);
          },
          "only these columns/keys, in this order, comma-separated (the --json keys: time, kind, pid, comm, ...; "
          "see the footer)")

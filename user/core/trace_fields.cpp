@@ -68,15 +68,4 @@ std::string trace_field_list() {
   return out;
 }
 
-std::optional<std::vector<TraceField>> parse_trace_fields(std::span<const std::string> names) {
-  std::vector<TraceField> out;
-  out.reserve(names.size());
-  for (const std::string& n : names) {
-    const auto f = parse_trace_field(n);
-    if (!f) return std::nullopt;
-    out.push_back(*f);
-  }
-  return out;
-}
-
 }  // namespace tcpsight

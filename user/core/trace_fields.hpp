@@ -8,7 +8,6 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <vector>
 
 namespace tcpsight {
 
@@ -43,8 +42,5 @@ std::string_view trace_field_name(TraceField f);
 std::optional<TraceField> parse_trace_field(std::string_view name);
 // "time, kind, pid, ...": for the message that rejects an unknown name.
 std::string trace_field_list();
-// Every name of `names` parsed, in the order given (repeats kept: the caller asked for them);
-// nullopt when one is unknown.
-std::optional<std::vector<TraceField>> parse_trace_fields(std::span<const std::string> names);
 
 }  // namespace tcpsight
