@@ -142,66 +142,69 @@ void append_ms_or_null(fmt::memory_buffer& out, bool known, uint64_t ns) {
     fmt::format_to(std::back_inserter(out), "null");
 }
 
-}  // namespace
-
-namespace {
-
+void append(fmt::memory_buffer& out, std::string_view text) { out.append(text.data(), text.data() + text.size()); }
+void append_quoted(fmt::memory_buffer& out, std::string_view text) {
+  out.push_back('"');
+  append(out, text);
+  out.push_back('"');
+}
 void append_bool_or_null(fmt::memory_buffer& out, bool applies, bool value) {
-  const std::string_view text = !applies ? "null" : value ? "true" : "false";
-  out.append(text.data(), text.data() + text.size());
+  append(out, !applies ? "null" : value ? "true" : "false");
+}
+template <class T>
+void append_number(fmt::memory_buffer& out, T n) {
+  fmt::format_to(std::back_inserter(out), "{}", n);
 }
 
 // One field's JSON value: null where the field does not apply to this kind of event, or is unknown.
+// Straight appends rather than format strings: this runs for every key of every line.
 void append_json_value(fmt::memory_buffer& out, TraceField f, const EventView& v) {
   const ts_event& e = v.e;
-  auto it = std::back_inserter(out);
   switch (f) {
-    case TraceField::time: fmt::format_to(it, "{:.6f}", v.clock.wall_seconds(e.ts_ns)); return;
-    case TraceField::kind: fmt::format_to(it, "\"{}\"", event_kind_name(e.kind)); return;
+    case TraceField::time: fmt::format_to(std::back_inserter(out), "{:.6f}", v.clock.wall_seconds(e.ts_ns)); return;
+    case TraceField::kind: append_quoted(out, event_kind_name(e.kind)); return;
     case TraceField::pid:
-      if (v.owner.known()) fmt::format_to(it, "{}", v.owner.tgid);
-      else fmt::format_to(it, "null");
+      if (v.owner.known()) append_number(out, v.owner.tgid);
+      else append(out, "null");
       return;
     case TraceField::comm:
       if (v.owner.known()) append_json_string(out, v.owner.comm);
-      else fmt::format_to(it, "null");
+      else append(out, "null");
       return;
     case TraceField::holders:
-      if (v.owner.holders.empty()) fmt::format_to(it, "null");
-      else fmt::format_to(it, "{}", v.owner.holders.size());
+      if (v.owner.holders.empty()) append(out, "null");
+      else append_number(out, v.owner.holders.size());
       return;
     case TraceField::local: append_endpoint(out, e.family, e.saddr, e.sport); return;
     case TraceField::remote: append_endpoint(out, e.family, e.daddr, e.dport); return;
-    case TraceField::family: fmt::format_to(it, "\"{}\"", e.family == AF_INET6 ? "ipv6" : "ipv4"); return;
-    case TraceField::cookie: fmt::format_to(it, "{}", e.cookie); return;
-    case TraceField::netns: fmt::format_to(it, "{}", e.netns); return;
+    case TraceField::family: append_quoted(out, e.family == AF_INET6 ? "ipv6" : "ipv4"); return;
+    case TraceField::cookie: append_number(out, e.cookie); return;
+    case TraceField::netns: append_number(out, e.netns); return;
     case TraceField::name:
       if (v.netns_name) append_json_string(out, *v.netns_name);
-      else fmt::format_to(it, "null");
+      else append(out, "null");
       return;
     case TraceField::old_state:
     case TraceField::new_state:
-      if (is_state(e))
-        fmt::format_to(it, "\"{}\"", state_name(f == TraceField::old_state ? e.old_state : e.new_state));
-      else
-        fmt::format_to(it, "null");
+      if (is_state(e)) append_quoted(out, state_name(f == TraceField::old_state ? e.old_state : e.new_state));
+      else append(out, "null");
       return;
     case TraceField::prev_state_ms: append_ms_or_null(out, is_state(e) && timing_known(e), e.prev_state_ns); return;
     case TraceField::lifetime_ms: append_ms_or_null(out, lifetime_known(e), e.lifetime_ns); return;
     case TraceField::time_wait: append_bool_or_null(out, is_state(e), e.flags & TS_F_TIME_WAIT); return;
     case TraceField::fin_wait2_timewait: append_bool_or_null(out, is_state(e), e.flags & TS_F_FIN_WAIT2_TW); return;
     case TraceField::state:
-      if (is_state(e) || (e.flags & TS_F_NO_SOCKET)) fmt::format_to(it, "null");
-      else fmt::format_to(it, "\"{}\"", state_name(e.new_state));
+      if (is_state(e) || (e.flags & TS_F_NO_SOCKET)) append(out, "null");
+      else append_quoted(out, state_name(e.new_state));
       return;
     case TraceField::segs:
-      if (e.kind == TS_EV_RETRANSMIT) fmt::format_to(it, "{}", e.segs ? e.segs : 1);
-      else fmt::format_to(it, "null");
+      if (e.kind == TS_EV_RETRANSMIT) append_number(out, e.segs ? e.segs : 1);
+      else append(out, "null");
       return;
     case TraceField::no_socket: append_bool_or_null(out, e.kind == TS_EV_RESET_SENT, e.flags & TS_F_NO_SOCKET); return;
     case TraceField::reason:
       if (const auto reason = reset_reason_of(e, v.reset_reasons); !reason.empty()) append_json_string(out, reason);
-      else fmt::format_to(it, "null");
+      else append(out, "null");
       return;
     case TraceField::reset: append_bool_or_null(out, true, e.flags & TS_F_RESET); return;
   }
@@ -212,7 +215,8 @@ std::string json_object(std::span<const TraceField> fields, const EventView& v) 
   out.push_back('{');
   for (size_t i = 0; i < fields.size(); ++i) {
     if (i) out.push_back(',');
-    fmt::format_to(std::back_inserter(out), "\"{}\":", trace_field_name(fields[i]));
+    append_quoted(out, trace_field_name(fields[i]));
+    out.push_back(':');
     append_json_value(out, fields[i], v);
   }
   out.push_back('}');

@@ -37,6 +37,13 @@ constexpr std::array<Named, 22> kFields{{
     {TraceField::reset, "reset"},
 }};
 
+// Listed in the enum's order, so that a field's name is found by its value.
+static_assert([] {
+  for (size_t i = 0; i < kFields.size(); ++i)
+    if (static_cast<size_t>(kFields[i].field) != i) return false;
+  return true;
+}());
+
 constexpr std::array<TraceField, kFields.size()> kOrder = [] {
   std::array<TraceField, kFields.size()> out{};
   for (size_t i = 0; i < kFields.size(); ++i) out[i] = kFields[i].field;
@@ -48,9 +55,8 @@ constexpr std::array<TraceField, kFields.size()> kOrder = [] {
 std::span<const TraceField> all_trace_fields() { return kOrder; }
 
 std::string_view trace_field_name(TraceField f) {
-  for (const Named& n : kFields)
-    if (n.field == f) return n.name;
-  return "?";
+  const auto i = static_cast<size_t>(f);
+  return i < kFields.size() ? kFields[i].name : "?";
 }
 
 std::optional<TraceField> parse_trace_field(std::string_view name) {
