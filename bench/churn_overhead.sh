@@ -81,10 +81,12 @@ for close in $closes; do
           events=$(grep -o '"received":[0-9]*' <<<"$last" | head -n 1 | cut -d: -f2 || true)
           lost=$(grep -o '"lost":[0-9]*' <<<"$last" | head -n 1 | cut -d: -f2 || true) ;;
         trace)
-          summary=$(grep -o 'tcpsight: [0-9]* events shown, [0-9]* lost' "$WORK/trace.err" | tail -n 1 || true)
+          # "tcpsight: D events delivered; lost L: W not written..., R dropped by the ring buffer, ..."
+          summary=$(grep -o 'tcpsight: [0-9]* events delivered; lost [0-9]*: [0-9]* not written[^,]*, [0-9]* dropped' \
+                      "$WORK/trace.err" | tail -n 1 || true)
           if [[ -n $summary ]]; then
-            read -r _ shown _ _ lost _ <<<"$summary"
-            events=$((shown + lost))
+            read -r delivered not_written lost <<<"$(sed -E 's/^tcpsight: ([0-9]+) .*: ([0-9]+) not written.*, ([0-9]+) dropped$/\1 \2 \3/' <<<"$summary")"
+            events=$((delivered + not_written + lost))
           fi ;;
       esac
       rate=$(field rate "$line") conns=$(field connections "$line")

@@ -67,8 +67,12 @@ for mode in $modes; do
   hwm1=$(vm_hwm_kb "$MODE_PID") rss1=$(awk '/^VmRSS:/ {print $2}' "/proc/$MODE_PID/status" 2>/dev/null || echo 0)
   mode_stop "$mode"
   lost=-
-  [[ $mode == trace ]] && lost=$(grep -o 'tcpsight: [0-9]* events shown, [0-9]* lost' "$WORK/trace.err" |
-                                 awk '{printf "%d of %d", $5, $2 + $5}' || true)
+  # the records the ring buffer dropped, of all it was offered ("tcpsight: D events delivered; lost L:
+  # W not written..., R dropped by the ring buffer, ...")
+  [[ $mode == trace ]] && lost=$(grep -o 'tcpsight: [0-9]* events delivered; lost [0-9]*: [0-9]* not written[^,]*, [0-9]* dropped' \
+                                   "$WORK/trace.err" |
+                                 sed -E 's/^tcpsight: ([0-9]+) .*: ([0-9]+) not written.*, ([0-9]+) dropped$/\1 \2 \3/' |
+                                 awk '{printf "%d of %d", $3, $1 + $2 + $3}' || true)
   echo "$mode $(field connections "$line") $hwm0 $hwm1 $rss1 ${lost:--}" >>"$table"
 done
 netns_delete "$ns"

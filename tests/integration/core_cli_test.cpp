@@ -35,6 +35,18 @@ TEST(CoreCli, UnknownFlagIsUsageErrorWithExitTwo) {
   }
 }
 
+TEST(CoreCli, TraceFieldsRejectsUnknownAndRepeatedNamesListingTheValidOnes) {
+  const CommandResult unknown = run_command({tcpsight_binary(), "trace", "--fields", "time,saddr"}, {}, 10s);
+  EXPECT_EQ(unknown.exit_code, 2) << unknown.err;
+  EXPECT_NE(unknown.err.find("unknown field 'saddr'"), std::string::npos) << unknown.err;
+  EXPECT_NE(unknown.err.find("valid fields: time, kind, pid, comm, holders, local, remote"), std::string::npos)
+      << unknown.err;
+  EXPECT_TRUE(unknown.out.empty()) << unknown.out;
+  const CommandResult twice = run_command({tcpsight_binary(), "trace", "--fields", "pid,kind,pid"}, {}, 10s);
+  EXPECT_EQ(twice.exit_code, 2) << twice.err;
+  EXPECT_NE(twice.err.find("field 'pid' given twice"), std::string::npos) << twice.err;
+}
+
 // ---- missing privilege ----------------------------------------------------------------------------
 
 // A private copy of the binary that any user can reach and run (the build tree may not be).

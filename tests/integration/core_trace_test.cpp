@@ -1,13 +1,16 @@
 // `trace --json` shows every state change of a connection, on both of its sockets, in order, with
-// the right endpoints and the connecting process; `--port` limits the output to that port, and
-// `--state time-wait` to the closes that hand a connection to a TIME_WAIT socket.
+// the right endpoints and the connecting process; `--port` limits the output to that port (and the
+// summary counts what it left out), `--fields` to the keys asked for, and `--state time-wait` to
+// the closes that hand a connection to a TIME_WAIT socket.
 #include <unistd.h>
 
 #include <algorithm>
 #include <csignal>
 #include <optional>
 #include <set>
+#include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "harness.hpp"
@@ -136,6 +139,44 @@ TEST(CoreTrace, PortFilterShowsOnlyThatPort) {
   const std::string server = "127.0.0.1:" + std::to_string(kWatched);
   EXPECT_EQ(socket_events(events, client, server).size(), 5u);
   EXPECT_EQ(socket_events(events, server, client).size(), 5u);
+}
+
+// --fields gives exactly the keys asked for, in that order, on real events; the summary counts
+// the events --port left out as filtered, not lost.
+TEST(CoreTrace, FieldsChooseTheKeysAndTheSummaryCountsWhatTheFilterLeftOut) {
+  TS_REQUIRE_ROOT_OR_SKIP();
+  Netns ns("trace-fields");
+  constexpr uint16_t kWatched = 40011, kOther = 40012;
+  Child trace({tcpsight_binary(), "trace", "--json", "--port", std::to_string(kWatched), "--fields",
+               "new,kind,local,pid,old"},
+              ns.inside());
+  ASSERT_TRUE(trace.wait_for_line(Child::Stream::err, "tracing", 20s)) << trace.err();
+  make_connections(ns.name(), "127.0.0.1", 2, CloseMode::client_first, kOther);
+  make_connections(ns.name(), "127.0.0.1", 1, CloseMode::client_first, kWatched);
+  // One client-closed loopback connection is 10 state events (design.md §1), its listener's
+  // listen() and close() 2 more.
+  constexpr size_t kWatchedEvents = 12, kOtherEvents = 2 * 10 + 2;
+  trace.wait_for_lines(Child::Stream::out, kWatchedEvents, 5s);
+  std::this_thread::sleep_for(200ms);
+  trace.signal(SIGTERM);
+  ASSERT_EQ(trace.wait(10s), 0) << trace.err();
+
+  // ordered_json keeps the keys in the order trace printed them.
+  std::istringstream out(trace.out());
+  size_t lines = 0;
+  for (std::string text; std::getline(out, text); ++lines) {
+    const auto line = nlohmann::ordered_json::parse(text);
+    std::vector<std::string> keys;
+    for (const auto& item : line.items()) keys.push_back(item.key());
+    EXPECT_EQ(keys, (std::vector<std::string>{"new", "kind", "local", "pid", "old"})) << text;
+    EXPECT_EQ(line.at("kind"), "state") << text;
+  }
+  EXPECT_EQ(lines, kWatchedEvents) << trace.out();
+  const uint64_t missed = trace_missed(trace.err());
+  const std::string expected = std::to_string(kWatchedEvents) + " events delivered; lost " + std::to_string(missed) +
+                               ": 0 not written, 0 dropped by the ring buffer, " + std::to_string(missed) +
+                               " missed by the kernel; " + std::to_string(kOtherEvents) + " filtered out";
+  EXPECT_NE(trace.err().find(expected), std::string::npos) << "want \"" << expected << "\" in: " << trace.err();
 }
 
 TEST(CoreTrace, StateTimeWaitShowsEachHandOverToATimeWaitSocket) {

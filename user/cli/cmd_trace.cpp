@@ -2,8 +2,10 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
+#include <sstream>
 #include <vector>
 
 #include "cli/commands.hpp"
@@ -14,6 +16,8 @@
 #include "core/event_format.hpp"
 #include "core/owner_attribution.hpp"
 #include "core/tcp_state.hpp"
+#include "core/trace_fields.hpp"
+#include "core/trace_summary.hpp"
 #include "kernel/kernel_facts.hpp"
 #include "kernel/namespace_directory.hpp"
 #include "kernel/netns.hpp"
@@ -33,6 +37,7 @@ struct TraceOptions {
   std::optional<uint32_t> pid;
   std::vector<std::string> states;
   NamespaceChoice namespaces;
+  std::vector<TraceField> fields;  // --fields; empty: the full line
 
   EventFilter filter() const {
     EventFilter f;
@@ -50,11 +55,11 @@ class OwnedEventStream {
   OwnedEventStream(uint32_t netns, OwnerAttribution& owners) : scanner_(netns), owners_(owners) {}
 
   // Runs an owner scan if one is due (or, at the end, if any event still waits for its owner),
-  // then hands every event that is ready to `print`.
+  // then hands every event that is ready to `print`. `scan` false: none (nobody reads any more).
   template <class Print>
-  void release(bool final, const Print& print) {
+  void release(bool final, const Print& print, bool scan = true) {
     const double now = monotonic_seconds();
-    if (owners_.scan_due(now) || (final && owners_.waiting_for_owner())) {
+    if (scan && (owners_.scan_due(now) || (final && owners_.waiting_for_owner()))) {
       scanner_.take(records_);
       owners_.on_scan(records_, now, monotonic_seconds());
     }
@@ -67,6 +72,15 @@ class OwnedEventStream {
   OwnerAttribution& owners_;
   std::vector<ts_owner_record> records_;  // reused between scans
 };
+
+TraceSummary::Stop stop_of(StopAwareOutput::Failure f) {
+  switch (f) {
+    case StopAwareOutput::Failure::reader_gone: return TraceSummary::Stop::reader_gone;
+    case StopAwareOutput::Failure::stopped: return TraceSummary::Stop::stopped;
+    case StopAwareOutput::Failure::none: break;
+  }
+  return TraceSummary::Stop::none;
+}
 
 int run_trace(const TraceOptions& options) {
   check_bpf_prerequisites();
@@ -84,22 +98,37 @@ int run_trace(const TraceOptions& options) {
   const std::vector<std::string>& reasons = kernel_facts().reset_reasons;
 
   StopAwareOutput out(STDOUT_FILENO);
-  if (!options.json) out.line(trace_header(choice.chosen()));
+  const bool fields = !options.fields.empty();
+  if (!options.json) out.line(fields ? trace_header(options.fields) : trace_header(choice.chosen()));
   out.flush();
+  // The header is no event: what became of it is left out of the summary.
+  const uint64_t header_written = out.written(), header_discarded = out.discarded();
   if (netns)
     std::fprintf(stderr, "tcpsight: tracing TCP in network namespace %u; Ctrl-C to end\n", netns);
   else
     std::fprintf(stderr, "tcpsight: tracing TCP in every network namespace; Ctrl-C to end\n");
 
-  uint64_t shown = 0;
+  // Names are looked up only where a line shows them.
+  const bool named = choice.chosen() || std::ranges::find(options.fields, TraceField::name) != options.fields.end();
+  uint64_t filtered = 0;
   const auto print = [&](const OwnedEvent& oe) {
-    if (!out.ok() || !filter.matches(oe.event, oe.owner)) return;
+    if (!filter.matches(oe.event, oe.owner)) {
+      ++filtered;
+      return;
+    }
+    if (!out.ok()) {  // nobody to read it: counted, not formatted
+      out.skip();
+      return;
+    }
     std::string name;
-    if (choice.chosen()) name = names.name_of(oe.event.netns, monotonic_seconds());
-    const std::string* netns_name = choice.chosen() ? &name : nullptr;
-    out.line(options.json ? trace_json(oe.event, oe.owner, clock, reasons, netns_name)
-                          : format_trace_line(oe.event, oe.owner, clock, reasons, netns_name));
-    ++shown;
+    if (named) name = names.name_of(oe.event.netns, monotonic_seconds());
+    const std::string* netns_name = named ? &name : nullptr;
+    if (fields)
+      out.line(options.json ? trace_json(options.fields, oe.event, oe.owner, clock, reasons, netns_name)
+                            : format_trace_line(options.fields, oe.event, oe.owner, clock, reasons, netns_name));
+    else
+      out.line(options.json ? trace_json(oe.event, oe.owner, clock, reasons, netns_name)
+                            : format_trace_line(oe.event, oe.owner, clock, reasons, netns_name));
   };
   double drained_s = 0;
   const Tracer::EventSink hold = [&](const ts_event& e) { owners.add(e, drained_s); };
@@ -111,19 +140,37 @@ int run_trace(const TraceOptions& options) {
     stream.release(false, print);
     out.flush();
   }
-  if (out.ok()) {
-    drained_s = monotonic_seconds();
-    tracer.poll(0, hold);  // what was queued before the end
-    stream.release(true, print);
-    out.flush();
-  }
+  // What was queued before the end: printed while someone reads, else still counted, as filtered
+  // out or not written, so that the summary accounts for every record the ring buffer took. With
+  // the reader gone no owner scan runs, so --pid judges these by the owners already known.
+  drained_s = monotonic_seconds();
+  tracer.poll(0, hold);
+  stream.release(true, print, out.ok());
+  out.flush();
 
-  const ts_counters totals = tracer.read_counters();
-  std::fprintf(stderr, "tcpsight: %llu events shown, %llu lost, %llu missed by the kernel; %llu owner scans\n",
-               static_cast<unsigned long long>(shown), static_cast<unsigned long long>(totals.events_lost),
-               static_cast<unsigned long long>(tracer.missed_events()),
-               static_cast<unsigned long long>(owners.scans()));
+  const TraceSummary summary{.delivered = out.written() - header_written,
+                             .not_written = out.discarded() - header_discarded,
+                             .why_not_written = stop_of(out.failure()),
+                             .ring_lost = tracer.read_counters().events_lost,
+                             .kernel_missed = tracer.missed_events(),
+                             .filtered = filtered,
+                             .owner_scans = owners.scans()};
+  std::fprintf(stderr, "%s\n", trace_summary_text(summary).c_str());
   return 0;
+}
+
+// `text` cut into lines of at most `width` characters at spaces, each indented by two.
+std::string indented_lines(const std::string& text, size_t width) {
+  std::string out, line;
+  std::istringstream words(text);
+  for (std::string w; words >> w;) {
+    if (!line.empty() && line.size() + 1 + w.size() > width - 2) {
+      out += "  " + line + "\n";
+      line.clear();
+    }
+    line += (line.empty() ? "" : " ") + w;
+  }
+  return out + "  " + line;
 }
 
 }  // namespace
@@ -142,6 +189,26 @@ Command add_trace_command(CLI::App& parent) {
                   "only events entering or leaving this state, e.g. SYN_SENT, time-wait (repeatable; TIME_WAIT: "
                   "the closes that hand the connection to a timewait socket, as no event enters it)")
       ->check([](const std::string& s) { return parse_state(s) ? std::string() : "unknown TCP state: " + s; });
+  // Checked while parsing, so that a bad name is a usage error (exit 2) like any other.
+  cmd->add_option_function<std::vector<std::string>>(
+         "--fields",
+         [o](const std::vector<std::string>& names) {
+           std::vector<TraceField> fields;
+           for (const std::string& n : names) {
+             const auto f = parse_trace_field(n);
+             if (!f)
+               throw CLI::ValidationError("--fields", "unknown field '" + n + "'; valid fields: " + trace_field_list());
+             // A JSON object cannot hold a key twice.
+             if (std::ranges::find(fields, *f) != fields.end())
+               throw CLI::ValidationError("--fields", "field '" + n + "' given twice");
+             fields.push_back(*f);
+           }
+           o->fields = std::move(fields);
+         },
+         "only these columns/keys, in this order, comma-separated (the --json keys: time, kind, pid, comm, ...; "
+         "see the footer)")
+      ->delimiter(',')
+      ->type_name("F,F,...");
   add_namespace_options(cmd, o->namespaces);
   cmd->footer(
       "Examples:\n  tcpsight trace --port 443\n  tcpsight trace --state SYN_SENT --json --duration 10\n"
@@ -151,7 +218,15 @@ Command add_trace_command(CLI::App& parent) {
       "shutdown made the event, else the holder of the socket's file at an owner scan (events wait\n"
       "up to 0.5 s for one); '-' when nobody holds it (TIME_WAIT, orphaned sockets). PID+N: N more\n"
       "processes hold it too, e.g. the children of a pre-fork server sharing its listener; JSON\n"
-      "\"holders\" counts them all.");
+      "\"holders\" counts them all.\n"
+      "--fields F,F,...: only these, in this order, for text and --json. Fields (the --json keys):\n" +
+      indented_lines(trace_field_list() + ".", 96) +
+      "\n'-' in text is null in JSON: the field does not apply to the event's kind, or is unknown\n"
+      "(README.md, \"trace output\", says what each means). Without --fields the lines stay as they\n"
+      "are, and JSON lines leave out the keys that do not apply.\n"
+      "At the end, stderr gets what was delivered, what was lost (not written to a reader that went\n"
+      "away or stalled past a stop, dropped by the ring buffer, missed by the kernel) and how many\n"
+      "events the filters left out.");
   return {cmd, [o] { return run_trace(*o); }};
 }
 

@@ -5,12 +5,15 @@
 #include <arpa/inet.h>
 #include <sys/socket.h>
 
+#include <array>
 #include <cmath>
 #include <iterator>
 #include <cstring>
 #include <ctime>
 
 #include "core/address.hpp"
+#include "core/display_name.hpp"
+#include "core/event_fields.hpp"
 #include "core/tcp_state.hpp"
 #include "core/wall_clock.hpp"
 
@@ -36,17 +39,29 @@ std::string transition_of(const ts_event& e) {
   return fmt::format("{} in {}", event_kind_name(e.kind), state_name(e.new_state));
 }
 
-// What a reset's reason is called (6.10+), empty when the kernel gave none.
+}  // namespace
+
+namespace trace_detail {
+
 std::string_view reset_reason_of(const ts_event& e, std::span<const std::string> names) {
   if (e.kind != TS_EV_RESET_SENT || !e.reason) return {};
   return e.reason < names.size() && !names[e.reason].empty() ? std::string_view(names[e.reason]) : "?";
 }
 
-std::string clock_text(double wall) {
-  return fmt::format("{}.{:06d}", local_hms(wall), static_cast<int>((wall - std::floor(wall)) * 1e6));
+// The microseconds are cut (not rounded) from the event's own nanoseconds. Taking them
+// from the sum as a double would not do: at 1.7e9 s a double resolves 0.24 us, so 2.6 s showed as
+// .599999.
+std::string clock_text(const Clock& clock, uint64_t mono_ns) {
+  const double whole_s = std::floor(clock.realtime_minus_monotonic_s);
+  const auto offset_ns = static_cast<uint64_t>(std::llround((clock.realtime_minus_monotonic_s - whole_s) * 1e9));
+  const uint64_t ns = mono_ns + offset_ns;
+  const double seconds = whole_s + static_cast<double>(ns / 1'000'000'000);
+  return fmt::format("{}.{:06d}", local_hms(seconds), (ns % 1'000'000'000) / 1000);
 }
 
-}  // namespace
+}  // namespace trace_detail
+
+using namespace trace_detail;
 
 Clock Clock::now() { return {seconds_of(CLOCK_REALTIME) - seconds_of(CLOCK_MONOTONIC)}; }
 
@@ -79,8 +94,8 @@ std::string format_trace_line(const ts_event& e, const Owner& owner, const Clock
                              : "-";
   std::string line = netns_name ? fmt::format(fmt::runtime(kNetnsColumn), *netns_name) : std::string();
   line += fmt::format(
-      "{:<15} {:>7} {:<15} {:<21} {:<21} {:<26} {:>9}", clock_text(clock.wall_seconds(e.ts_ns)),
-      pid_text(owner), owner.known() ? owner.comm : "?",
+      "{:<15} {:>7} {:<15} {:<21} {:<21} {:<26} {:>9}", clock_text(clock, e.ts_ns),
+      pid_text(owner), owner.known() ? safe_display_name(owner.comm, sizeof e.comm) : "?",
       format_endpoint(IpAddress::from_raw(e.family, e.saddr), e.sport),
       format_endpoint(IpAddress::from_raw(e.family, e.daddr), e.dport), transition_of(e), ms);
   if (e.flags & TS_F_TIME_WAIT) line += (e.flags & TS_F_FIN_WAIT2_TW) ? " time-wait:fin-wait-2" : " time-wait";
@@ -127,61 +142,127 @@ void append_ms_or_null(fmt::memory_buffer& out, bool known, uint64_t ns) {
     fmt::format_to(std::back_inserter(out), "null");
 }
 
+void append(fmt::memory_buffer& out, std::string_view text) { out.append(text.data(), text.data() + text.size()); }
+void append_quoted(fmt::memory_buffer& out, std::string_view text) {
+  out.push_back('"');
+  append(out, text);
+  out.push_back('"');
+}
+void append_bool_or_null(fmt::memory_buffer& out, bool applies, bool value) {
+  append(out, !applies ? "null" : value ? "true" : "false");
+}
+template <class T>
+void append_number(fmt::memory_buffer& out, T n) {
+  fmt::format_to(std::back_inserter(out), "{}", n);
+}
+
+// One field's JSON value: null where the field does not apply to this kind of event, or is unknown.
+// Straight appends rather than format strings: this runs for every key of every line.
+void append_json_value(fmt::memory_buffer& out, TraceField f, const EventView& v) {
+  const ts_event& e = v.e;
+  switch (f) {
+    case TraceField::time: fmt::format_to(std::back_inserter(out), "{:.6f}", v.clock.wall_seconds(e.ts_ns)); return;
+    case TraceField::kind: append_quoted(out, event_kind_name(e.kind)); return;
+    case TraceField::pid:
+      if (v.owner.known()) append_number(out, v.owner.tgid);
+      else append(out, "null");
+      return;
+    case TraceField::comm:
+      if (v.owner.known()) append_json_string(out, v.owner.comm);
+      else append(out, "null");
+      return;
+    case TraceField::holders:
+      if (v.owner.holders.empty()) append(out, "null");
+      else append_number(out, v.owner.holders.size());
+      return;
+    case TraceField::local: append_endpoint(out, e.family, e.saddr, e.sport); return;
+    case TraceField::remote: append_endpoint(out, e.family, e.daddr, e.dport); return;
+    case TraceField::family: append_quoted(out, e.family == AF_INET6 ? "ipv6" : "ipv4"); return;
+    case TraceField::cookie: append_number(out, e.cookie); return;
+    case TraceField::netns: append_number(out, e.netns); return;
+    case TraceField::name:
+      if (v.netns_name) append_json_string(out, *v.netns_name);
+      else append(out, "null");
+      return;
+    case TraceField::old_state:
+    case TraceField::new_state:
+      if (is_state(e)) append_quoted(out, state_name(f == TraceField::old_state ? e.old_state : e.new_state));
+      else append(out, "null");
+      return;
+    case TraceField::prev_state_ms: append_ms_or_null(out, is_state(e) && timing_known(e), e.prev_state_ns); return;
+    case TraceField::lifetime_ms: append_ms_or_null(out, lifetime_known(e), e.lifetime_ns); return;
+    case TraceField::time_wait: append_bool_or_null(out, is_state(e), e.flags & TS_F_TIME_WAIT); return;
+    case TraceField::fin_wait2_timewait: append_bool_or_null(out, is_state(e), e.flags & TS_F_FIN_WAIT2_TW); return;
+    case TraceField::state:
+      if (is_state(e) || (e.flags & TS_F_NO_SOCKET)) append(out, "null");
+      else append_quoted(out, state_name(e.new_state));
+      return;
+    case TraceField::segs:
+      if (e.kind == TS_EV_RETRANSMIT) append_number(out, e.segs ? e.segs : 1);
+      else append(out, "null");
+      return;
+    case TraceField::no_socket: append_bool_or_null(out, e.kind == TS_EV_RESET_SENT, e.flags & TS_F_NO_SOCKET); return;
+    case TraceField::reason:
+      if (const auto reason = reset_reason_of(e, v.reset_reasons); !reason.empty()) append_json_string(out, reason);
+      else append(out, "null");
+      return;
+    case TraceField::reset: append_bool_or_null(out, true, e.flags & TS_F_RESET); return;
+  }
+}
+
+std::string json_object(std::span<const TraceField> fields, const EventView& v) {
+  fmt::memory_buffer out;
+  out.push_back('{');
+  for (size_t i = 0; i < fields.size(); ++i) {
+    if (i) out.push_back(',');
+    append_quoted(out, trace_field_name(fields[i]));
+    out.push_back(':');
+    append_json_value(out, fields[i], v);
+  }
+  out.push_back('}');
+  return fmt::to_string(out);
+}
+
+// The keys a full line has: those that apply to this kind of event (design.md §4's interface, kept
+// as it was before --fields existed).
+size_t default_json_fields(const ts_event& e, bool with_name, std::array<TraceField, 22>& out) {
+  size_t n = 0;
+  for (const TraceField f : {TraceField::time, TraceField::kind, TraceField::pid, TraceField::comm, TraceField::holders,
+                             TraceField::local, TraceField::remote, TraceField::family, TraceField::cookie,
+                             TraceField::netns})
+    out[n++] = f;
+  if (with_name) out[n++] = TraceField::name;
+  if (is_state(e)) {
+    out[n++] = TraceField::old_state;
+    out[n++] = TraceField::new_state;
+    out[n++] = TraceField::prev_state_ms;
+    if (e.new_state == TS_CLOSE) out[n++] = TraceField::lifetime_ms;
+    out[n++] = TraceField::time_wait;
+    out[n++] = TraceField::fin_wait2_timewait;
+  } else {
+    out[n++] = TraceField::state;
+  }
+  if (e.kind == TS_EV_RETRANSMIT) out[n++] = TraceField::segs;
+  if (e.kind == TS_EV_RESET_SENT) {
+    out[n++] = TraceField::no_socket;
+    out[n++] = TraceField::reason;
+  }
+  out[n++] = TraceField::reset;
+  return n;
+}
+
 }  // namespace
 
 std::string trace_json(const ts_event& e, const Owner& owner, const Clock& clock,
                        std::span<const std::string> reset_reasons, const std::string* netns_name) {
-  const bool timing = e.flags & TS_F_TIMING_KNOWN;
-  fmt::memory_buffer out;
-  auto it = std::back_inserter(out);
-  fmt::format_to(it, "{{\"time\":{:.6f},\"kind\":\"{}\",\"pid\":", clock.wall_seconds(e.ts_ns),
-                 event_kind_name(e.kind));
-  if (owner.known()) {
-    fmt::format_to(it, "{},\"comm\":", owner.tgid);
-    append_json_string(out, owner.comm);
-  } else {
-    fmt::format_to(it, "null,\"comm\":null");
-  }
-  if (owner.holders.empty())
-    fmt::format_to(it, ",\"holders\":null");
-  else
-    fmt::format_to(it, ",\"holders\":{}", owner.holders.size());
-  fmt::format_to(it, ",\"local\":");
-  append_endpoint(out, e.family, e.saddr, e.sport);
-  fmt::format_to(it, ",\"remote\":");
-  append_endpoint(out, e.family, e.daddr, e.dport);
-  fmt::format_to(it, ",\"family\":\"{}\",\"cookie\":{},\"netns\":{}", e.family == AF_INET6 ? "ipv6" : "ipv4",
-                 e.cookie, e.netns);
-  if (netns_name) {
-    fmt::format_to(it, ",\"name\":");
-    append_json_string(out, *netns_name);
-  }
-  if (e.kind == TS_EV_STATE) {
-    fmt::format_to(it, ",\"old\":\"{}\",\"new\":\"{}\",\"prev_state_ms\":", state_name(e.old_state),
-                   state_name(e.new_state));
-    append_ms_or_null(out, timing, e.prev_state_ns);
-    if (e.new_state == TS_CLOSE) {
-      fmt::format_to(it, ",\"lifetime_ms\":");
-      append_ms_or_null(out, timing && e.lifetime_ns, e.lifetime_ns);
-    }
-    fmt::format_to(it, ",\"time_wait\":{},\"fin_wait2_timewait\":{}", (e.flags & TS_F_TIME_WAIT) != 0,
-                   (e.flags & TS_F_FIN_WAIT2_TW) != 0);
-  } else {
-    if (e.flags & TS_F_NO_SOCKET)
-      fmt::format_to(it, ",\"state\":null");
-    else
-      fmt::format_to(it, ",\"state\":\"{}\"", state_name(e.new_state));
-  }
-  if (e.kind == TS_EV_RETRANSMIT) fmt::format_to(it, ",\"segs\":{}", e.segs ? e.segs : 1);
-  if (e.kind == TS_EV_RESET_SENT) {
-    fmt::format_to(it, ",\"no_socket\":{},\"reason\":", (e.flags & TS_F_NO_SOCKET) != 0);
-    if (const auto reason = reset_reason_of(e, reset_reasons); !reason.empty())
-      append_json_string(out, reason);
-    else
-      fmt::format_to(it, "null");
-  }
-  fmt::format_to(it, ",\"reset\":{}}}", (e.flags & TS_F_RESET) != 0);
-  return fmt::to_string(out);
+  std::array<TraceField, 22> fields{};
+  const size_t n = default_json_fields(e, netns_name != nullptr, fields);
+  return json_object(std::span(fields).first(n), {e, owner, clock, reset_reasons, netns_name});
+}
+
+std::string trace_json(std::span<const TraceField> fields, const ts_event& e, const Owner& owner, const Clock& clock,
+                       std::span<const std::string> reset_reasons, const std::string* netns_name) {
+  return json_object(fields, {e, owner, clock, reset_reasons, netns_name});
 }
 
 }  // namespace tcpsight

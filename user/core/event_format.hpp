@@ -5,6 +5,7 @@
 #include <string>
 
 #include "core/owner.hpp"
+#include "core/trace_fields.hpp"
 #include "tcpsight/abi.h"
 
 namespace tcpsight {
@@ -20,7 +21,9 @@ std::string_view event_kind_name(int kind);
 
 // `with_netns`: a first column, the name of the event's network namespace (trace -A, --netns).
 std::string trace_header(bool with_netns = false);
-// PID is the owner's, "-" when unknown, with "+N" when N more processes hold the socket.
+// PID is the owner's, "-" when unknown, with "+N" when N more processes hold the socket. COMM is
+// cleaned of control characters and invalid UTF-8 (safe_display_name): it is whatever the process
+// named itself, and reaches a terminal.
 // `reset_reasons`: the kernel's enum sk_rst_reason names by value (kernel_facts), for resets sent.
 // `netns_name`: the name of the event's namespace, shown first; nullptr: no such column.
 std::string format_trace_line(const ts_event& e, const Owner& owner, const Clock& clock,
@@ -30,6 +33,16 @@ std::string format_trace_line(const ts_event& e, const Owner& owner, const Clock
 // the socket's file at the last owner scan that saw it, null when none did. `netns_name`: added as
 // "name" beside "netns".
 std::string trace_json(const ts_event& e, const Owner& owner, const Clock& clock,
+                       std::span<const std::string> reset_reasons = {}, const std::string* netns_name = nullptr);
+
+// `trace --fields`: only these fields, in this order. Text: one column each, headed by the field's
+// name in capitals, '-' where JSON has null. JSON: every field chosen on every line, null where it
+// does not apply to the event's kind (a full line leaves such keys out).
+std::string trace_header(std::span<const TraceField> fields);
+std::string format_trace_line(std::span<const TraceField> fields, const ts_event& e, const Owner& owner,
+                              const Clock& clock, std::span<const std::string> reset_reasons = {},
+                              const std::string* netns_name = nullptr);
+std::string trace_json(std::span<const TraceField> fields, const ts_event& e, const Owner& owner, const Clock& clock,
                        std::span<const std::string> reset_reasons = {}, const std::string* netns_name = nullptr);
 
 // The same with the owner the event itself names.
