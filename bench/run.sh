@@ -5,7 +5,7 @@
 #   sudo bench/run.sh --quick    a short version, under 5 minutes (a smoke run: numbers are rough)
 #
 # Options:
-#   --only LIST        comma-separated parts to run: micro,memory,snapshot,churn,namespaces (default: all)
+#   --only LIST        comma-separated parts to run: micro,memory,snapshot,churn,namespaces,top (default: all)
 #   --build-dir DIR    where to build (default: build, as scripts/build.sh)
 #
 # Builds tcpsight and the bench programs, runs each part, and prints a summary of every part's
@@ -16,18 +16,18 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
 
-quick=0 only="micro,memory,snapshot,churn,namespaces" build_dir=$repo/build
+quick=0 only="micro,memory,snapshot,churn,namespaces,top" build_dir=$repo/build
 while (($#)); do
   case $1 in
     --quick) quick=1; shift ;;
     --only) only=$2; shift 2 ;;
     --build-dir) build_dir=$(realpath -m "$2"); shift 2 ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-    *) echo "usage: bench/run.sh [--quick] [--only micro,memory,snapshot,churn,namespaces] [--build-dir DIR]" >&2; exit 2 ;;
+    *) echo "usage: bench/run.sh [--quick] [--only micro,memory,snapshot,churn,namespaces,top] [--build-dir DIR]" >&2; exit 2 ;;
   esac
 done
 for part in ${only//,/ }; do
-  [[ $part =~ ^(micro|memory|snapshot|churn|namespaces)$ ]] || { echo "bench: unknown part '$part'" >&2; exit 2; }
+  [[ $part =~ ^(micro|memory|snapshot|churn|namespaces|top)$ ]] || { echo "bench: unknown part '$part'" >&2; exit 2; }
 done
 [[ $(id -u) -eq 0 ]] || { echo "bench: needs root (BPF, network namespaces): sudo bench/run.sh" >&2; exit 1; }
 for tool in cmake nsenter ip ss curl; do
@@ -52,6 +52,7 @@ if ((quick)); then
   churn_args=(--rounds 2 --seconds 1.5)
   namespaces_args=(--counts "1 50" --big 20000 --runs 3)
   namespaces_churn_args=(--rounds 2 --seconds 1.5 --modes "none serve serve-all")
+  top_args=(--pairs 1000 --seconds 2 --runs 2)
 else
   micro_args=(--min-time 0.5 --repetitions 5)
   memory_args=(--connections 1000000)
@@ -59,6 +60,7 @@ else
   churn_args=(--rounds 5 --seconds 5)
   namespaces_args=(--counts "1 50 200" --big 100000 --runs 9)
   namespaces_churn_args=(--rounds 7 --seconds 5 --modes "none serve serve-all")
+  top_args=(--pairs 5000 --seconds 10 --runs 5)
 fi
 
 {
@@ -92,6 +94,7 @@ run_part() {
 [[ ,$only, == *,churn,* ]] && run_part churn churn_overhead.sh "${churn_args[@]}"
 [[ ,$only, == *,namespaces,* ]] && run_part namespaces namespaces.sh "${namespaces_args[@]}"
 [[ ,$only, == *,namespaces,* ]] && run_part namespaces-churn churn_overhead.sh "${namespaces_churn_args[@]}"
+[[ ,$only, == *,top,* ]] && run_part top top_cost.sh "${top_args[@]}"
 echo "- total time: $((SECONDS - start)) s; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$summary"
 
 echo >&2

@@ -24,18 +24,7 @@ int dump_sockets(struct bpf_iter__tcp *ctx)
 	rec.state = skc->skc_state;
 
 	if (rec.state == TS_TIME_WAIT) {
-		struct tcp_timewait_sock *tw = bpf_skc_to_tcp_timewait_sock(skc);
-
-		if (tw) {
-			__s64 left = (__s64)(tw->tw_sk.tw_timer.expires - bpf_jiffies64());
-
-			/* An orphaned FIN_WAIT2 connection is kept as a timewait socket too, still waiting
-			 * for the peer's FIN: ss shows it as FIN-WAIT-2, and so do we. */
-			if (tw->tw_sk.tw_substate == TS_FIN_WAIT2)
-				rec.state = TS_FIN_WAIT2;
-			else
-				rec.time_wait_remaining_ms = left > 0 ? (__s32)((__u64)left * 1000 / jiffies_per_second) : 0;
-		}
+		read_timewait(skc, jiffies_per_second, &rec.state, &rec.time_wait_remaining_ms);
 	} else if (rec.state == TS_LISTEN) {
 		struct tcp_sock *tp = bpf_skc_to_tcp_sock(skc);
 

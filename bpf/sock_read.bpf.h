@@ -6,6 +6,8 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 
+#include "tcpsight/abi.h"
+
 #ifndef AF_INET
 #define AF_INET 2
 #endif
@@ -40,6 +42,24 @@ static __always_inline void skc_read_tuple(const struct sock_common *skc, __u8 *
 		bpf_core_read(saddr, 16, &skc->skc_v6_rcv_saddr);
 		bpf_core_read(daddr, 16, &skc->skc_v6_daddr);
 	}
+}
+
+/* A timewait socket as ss shows it: an orphaned FIN_WAIT2 connection is kept as a timewait socket
+ * too, still waiting for the peer's FIN (ss: FIN-WAIT-2), else TIME_WAIT with the time it has left.
+ * `hz`: the kernel's CONFIG_HZ, which user space reads before load (kernel/kernel_facts). */
+static __always_inline void read_timewait(struct sock_common *skc, __u32 hz, __u8 *state, __s32 *remaining_ms)
+{
+	struct tcp_timewait_sock *tw = bpf_skc_to_tcp_timewait_sock(skc);
+
+	if (!tw)
+		return;
+	if (tw->tw_sk.tw_substate == TS_FIN_WAIT2) {
+		*state = TS_FIN_WAIT2;
+		return;
+	}
+	__s64 left = (__s64)(tw->tw_sk.tw_timer.expires - bpf_jiffies64());
+
+	*remaining_ms = left > 0 ? (__s32)((__u64)left * 1000 / hz) : 0;
 }
 
 /* The tuple a reset answers, from the segment that provoked it: local is the segment's

@@ -68,16 +68,7 @@ int dump_socket_details(struct bpf_iter__tcp *ctx)
 	rec.cookie = bpf_get_socket_cookie(skc);
 
 	if (rec.state == TS_TIME_WAIT) {
-		struct tcp_timewait_sock *tw = bpf_skc_to_tcp_timewait_sock(skc);
-
-		if (tw) {
-			__s64 left = (__s64)(tw->tw_sk.tw_timer.expires - bpf_jiffies64());
-
-			if (tw->tw_sk.tw_substate == TS_FIN_WAIT2)
-				rec.state = TS_FIN_WAIT2; /* as ss shows it (see snapshot.bpf.c) */
-			else
-				rec.time_wait_remaining_ms = left > 0 ? jiffies_to_ms((__u64)left) : 0;
-		}
+		read_timewait(skc, jiffies_per_second, &rec.state, &rec.time_wait_remaining_ms);
 	} else if (rec.state != TS_NEW_SYN_RECV) {
 		struct tcp_sock *tp = bpf_skc_to_tcp_sock(skc);
 

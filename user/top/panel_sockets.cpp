@@ -126,7 +126,8 @@ std::vector<Line> sockets_panel(const TopFrame& frame, const ViewState& view, si
                     .add("  (s sorts, / searches, Esc back)", Style::Dim));
 
   const size_t table_cols = cols > kMarker ? cols - kMarker : 0;
-  const size_t addr_cols = std::clamp<size_t>(table_cols > 40 ? (table_cols - 40) / 2 : 0, 15, 28);
+  // IPv4 endpoints take 21 columns; longer IPv6 ones are shortened in the middle.
+  const size_t addr_cols = std::clamp<size_t>(table_cols > 40 ? (table_cols - 40) / 2 : 0, 15, 23);
   const std::vector<TableColumn> cs = columns(addr_cols);
   size_t owner_cols = 0;
   const std::vector<size_t> shown = fitting_columns(cs, table_cols, Owner, &owner_cols);

@@ -159,30 +159,34 @@ bool leave_namespace(ViewState& view) {
   return true;
 }
 
+// The name of an enum's value in a table of names in its order; "?" outside it.
+template <size_t N, class Enum>
+std::string_view name_at(const std::string_view (&names)[N], Enum value) {
+  const auto i = static_cast<size_t>(value);
+  return i < N ? names[i] : "?";
+}
+
 }  // namespace
 
 std::string_view namespace_sort_name(NamespaceSort sort) {
   static constexpr std::string_view kNames[] = {"sockets",       "ESTABLISHED", "TIME_WAIT",          "SYN_RECV",
                                                 "retransmits/s", "resets/s",    "listen overflows/s", "name"};
   static_assert(std::size(kNames) == kNamespaceSorts, "a name for each NamespaceSort, in its order");
-  const auto i = static_cast<size_t>(sort);
-  return i < std::size(kNames) ? kNames[i] : "?";
+  return name_at(kNames, sort);
 }
 
 std::string_view socket_sort_name(SocketSort sort) {
   static constexpr std::string_view kNames[] = {"time in state", "Recv-Q", "Send-Q",  "RTT",
                                                 "retransmits",   "local",  "remote", "process"};
   static_assert(std::size(kNames) == kSocketSorts, "a name for each SocketSort, in its order");
-  const auto i = static_cast<size_t>(sort);
-  return i < std::size(kNames) ? kNames[i] : "?";
+  return name_at(kNames, sort);
 }
 
 std::string_view process_sort_name(ProcessSort sort) {
   static constexpr std::string_view kNames[] = {"sockets",  "ESTABLISHED", "CLOSE_WAIT", "retransmits/s",
                                                 "resets/s", "pid",         "name"};
   static_assert(std::size(kNames) == kProcessSorts, "a name for each ProcessSort, in its order");
-  const auto i = static_cast<size_t>(sort);
-  return i < std::size(kNames) ? kNames[i] : "?";
+  return name_at(kNames, sort);
 }
 
 std::string_view flow_sort_name(FlowSort sort) {
