@@ -133,6 +133,22 @@ inline ts_sock_record time_wait_record(const Ends& ends, int32_t remaining_ms) {
   return r;
 }
 
+// One socket of a details pass (iter/tcp, bpf/socket_details.bpf.c). Listeners: recv_q is the
+// accept queue and send_q the backlog, as ss shows them.
+inline ts_sock_detail detail_record(int state, const Ends& ends, uint64_t cookie) {
+  ts_sock_detail d{};
+  const RawAddress l = raw_address(ends.local), rem = raw_address(ends.remote);
+  d.family = l.family;
+  std::memcpy(d.saddr, l.bytes, sizeof d.saddr);
+  std::memcpy(d.daddr, rem.bytes, sizeof d.daddr);
+  d.sport = ends.local_port;
+  d.dport = ends.remote_port;
+  d.state = static_cast<uint8_t>(state);
+  d.cookie = cookie;
+  d.full = state != TS_TIME_WAIT && state != TS_NEW_SYN_RECV;
+  return d;
+}
+
 // One owner scan record (iter/task_file): process `tgid` holds socket `cookie` as `fd`.
 inline ts_owner_record owner_record(uint64_t cookie, uint32_t tgid, const char* comm, uint32_t fd = 3,
                                     uint32_t tid = 0) {

@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <memory>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "cli/commands.hpp"
 #include "cli/signals.hpp"
@@ -11,6 +13,9 @@
 #include "cli/snapshot_option.hpp"
 #include "core/aggregator.hpp"
 #include "core/namespace_table.hpp"
+#include "core/owner_index.hpp"
+#include "core/socket_rows.hpp"
+#include "core/stats_detail.hpp"
 #include "core/stats_report.hpp"
 #include "kernel/kernel_facts.hpp"
 #include "kernel/namespace_refresh.hpp"
@@ -18,6 +23,8 @@
 #include "kernel/netns.hpp"
 #include "kernel/prerequisites.hpp"
 #include "kernel/paced_snapshots.hpp"
+#include "kernel/socket_details.hpp"
+#include "kernel/socket_owners.hpp"
 #include "kernel/tracer.hpp"
 
 namespace tcpsight {
@@ -31,6 +38,56 @@ struct StatsOptions {
   double duration_s = 0;  // 0: until interrupted or --count
   double snapshot_share = kSnapshotCpuShare;
   NamespaceChoice namespaces;
+  std::vector<std::string> detail;  // each --detail as given: a comma list of "owners", "listeners"
+  DetailRequest detail_request;     // what --detail and --detail-limit ask for, set after parsing
+};
+
+// The names of one --detail: "owners,listeners" -> {"owners", "listeners"}; "" and "owners," keep
+// their empty names, so that they are refused.
+std::vector<std::string> detail_names(const std::string& list) {
+  std::vector<std::string> names;
+  for (size_t start = 0;;) {
+    const size_t comma = list.find(',', start);
+    names.push_back(list.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+    if (comma == std::string::npos) return names;
+    start = comma + 1;
+  }
+}
+
+// --detail: every socket of tcpsight's own namespace with its holders, read at each report (a
+// details pass, then the owner scan right after it, which finds each socket by the cookie the
+// pass gave it). Not paced: it is what the user asked for, and costs a walk of the connection
+// table and of every process's open files per report.
+class DetailReader {
+ public:
+  explicit DetailReader(const DetailRequest& request)
+      : request_(request), details_(std::nullopt), owners_(current_netns_inode()) {}
+
+  void add_to(nlohmann::json& report) {
+    read();
+    report["detail"] = detail_json(rows_, index_, request_);
+  }
+  void add_to(std::string& text) {
+    read();
+    text += detail_text(rows_, index_, request_);
+  }
+
+ private:
+  void read() {
+    details_.take(detail_records_);
+    const double scanned = monotonic_seconds();
+    owners_.take(owner_records_);
+    index_ = OwnerIndex(owner_records_, scanned);
+    rows_ = socket_rows(detail_records_, index_, 0);  // no time in state: stats keeps no socket storage
+  }
+
+  DetailRequest request_;
+  SocketDetails details_;
+  SocketOwners owners_;
+  std::vector<ts_sock_detail> detail_records_;  // reused between reports
+  std::vector<ts_owner_record> owner_records_;
+  OwnerIndex index_;
+  std::vector<SocketRow> rows_;
 };
 
 // What the running kernel offers, so that a script can tell which figures it may expect.
@@ -139,6 +196,8 @@ int run_stats(const StatsOptions& options) {
   if (options.count != 1) tracer.emplace(TracerOptions{.netns = current_netns_inode(), .stream_kinds = 0, .track_sockets = false});
   PacedSnapshots snapshots(monotonic_seconds, options.snapshot_share);
   Aggregator aggregator;
+  std::optional<DetailReader> detail;
+  if (options.detail_request.any()) detail.emplace(options.detail_request);
 
   for (ReportClock clock(options); !stop_requested();) {
     const double now = monotonic_seconds();
@@ -147,8 +206,15 @@ int run_stats(const StatsOptions& options) {
     const auto& records = snapshots.records();
     if (snapshots.fresh()) aggregator.on_snapshot(SocketCensus::from_records(records));
     aggregator.on_snapshot_age(snapshots.age());
-    const std::string out = options.json ? with_kernel(stats_json(aggregator, wall_seconds())).dump() + "\n"
-                                         : stats_text(aggregator, wall_seconds());
+    std::string out;
+    if (options.json) {
+      nlohmann::json report = with_kernel(stats_json(aggregator, wall_seconds()));
+      if (detail) detail->add_to(report);
+      out = report.dump() + "\n";
+    } else {
+      out = stats_text(aggregator, wall_seconds());
+      if (detail) detail->add_to(out);
+    }
     if (!write_out(out) || !clock.next(now)) break;  // the reader went away, or it is time to stop
   }
   return 0;
@@ -164,11 +230,42 @@ Command add_stats_command(CLI::App& parent) {
   cmd->add_option("--count", o->count, "stop after this many reports (1: one snapshot)")->check(CLI::PositiveNumber);
   cmd->add_option("--duration", o->duration_s, "stop after this many seconds")->check(CLI::PositiveNumber);
   add_snapshot_cpu_option(cmd, o->snapshot_share);
+  CLI::Option* detail =
+      cmd->add_option("--detail", o->detail,
+                      "also list per report, as \"detail\" in JSON: owners (sockets per process, by state) and/or "
+                      "listeners (queues, holders and connections of each listening socket); a comma list, repeatable")
+          ->type_name("owners,listeners")
+          ->check(CLI::Validator(
+              [](std::string& list) {
+                for (const std::string& d : detail_names(list))
+                  if (d != "owners" && d != "listeners")
+                    return "'" + d + "' is neither owners nor listeners (e.g. --detail owners,listeners)";
+                return std::string();
+              },
+              "owners,listeners"));
+  cmd->add_option("--detail-limit", o->detail_request.limit,
+                  "at most this many owners and listeners per report (default 100); the rest are counted")
+      ->check(CLI::Range(1, 1000000))
+      ->needs(detail);
   add_namespace_options(cmd, o->namespaces);
+  cmd->final_callback([o] {  // after parsing, inside app.parse: a throw is a usage error (exit 2)
+    for (const std::string& list : o->detail)
+      for (const std::string& d : detail_names(list))
+        (d == "owners" ? o->detail_request.owners : o->detail_request.listeners) = true;
+    if (o->detail_request.any() && o->namespaces.chosen())
+      throw CLI::ValidationError("--detail", std::string("reads tcpsight's own network namespace, not with ") +
+                                                 o->namespaces.option() +
+                                                 "; run it inside the namespace with nsenter -n (or ip netns exec)");
+  });
   cmd->footer(
       "Examples:\n  tcpsight stats --count 1\n  tcpsight stats --json --interval 5 --duration 60\n"
       "  tcpsight stats -A --json   (a line per network namespace, then {\"netns\":\"all\",...})\n"
-      "  tcpsight stats --netns $(podman inspect -f '{{.State.Pid}}' web)");
+      "  tcpsight stats --netns $(podman inspect -f '{{.State.Pid}}' web)\n"
+      "  tcpsight stats --json --count 1 --detail owners,listeners | jq .detail\n"
+      "     (\"owners\": sockets per process as ss -tanp lists them, pid null for those no process holds;\n"
+      "      \"listeners\": each listening socket's queues, pids and connections by state; each list at most\n"
+      "      --detail-limit long, \"owners_more\"/\"listeners_more\" count what was left out. Text output gets\n"
+      "      \"owner\" and \"listener\" lines. Own namespace only: for another, nsenter -n -t PID tcpsight ...)");
   return {cmd, [o] { return run_stats(*o); }};
 }
 

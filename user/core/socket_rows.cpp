@@ -1,7 +1,10 @@
 #include "core/socket_rows.hpp"
 
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <map>
+#include <tuple>
 
 #include "core/tcp_state.hpp"
 
@@ -75,6 +78,63 @@ std::vector<ProcessRow> process_rows(std::span<const SocketRow> rows, const Owne
     if ((a.tgid == 0) != (b.tgid == 0)) return b.tgid == 0;
     return a.sockets > b.sockets;
   });
+  return out;
+}
+
+namespace {
+
+bool is_wildcard(const IpAddress& a) {
+  const size_t n = a.family == AF_INET ? 4 : 16;
+  return std::all_of(a.bytes.begin(), a.bytes.begin() + static_cast<long>(n), [](uint8_t b) { return b == 0; });
+}
+
+// How well a listener bound to `listener` takes a socket whose local address is `local` (same
+// port): 3 its own address, 2 every address of its kind, 1 a dual-stack listener taking IPv4,
+// 0 not at all.
+int match_rank(const IpAddress& listener, const IpAddress& local) {
+  if (!is_wildcard(listener)) return listener.same_host(local) ? 3 : 0;
+  if (listener.family == AF_INET) return local.family == AF_INET ? 2 : 0;
+  if (local.family == AF_INET6) return 2;  // IPv6, or IPv4-mapped through this very listener
+  return 1;
+}
+
+}  // namespace
+
+std::vector<ListenerDetail> listener_details(std::span<const SocketRow> rows) {
+  std::vector<ListenerDetail> out;
+  for (const SocketRow& r : rows) {
+    if (r.state != TS_LISTEN) continue;
+    ListenerDetail l;
+    l.addr = r.local;
+    l.port = r.local_port;
+    l.cookie = r.cookie;
+    l.syn_queue = r.syn_queue;
+    l.accept_queue = r.recv_q;
+    l.backlog = r.send_q;
+    l.pids = r.holders;
+    out.push_back(std::move(l));
+  }
+  std::sort(out.begin(), out.end(), [](const ListenerDetail& a, const ListenerDetail& b) {
+    return std::tuple(a.port, a.addr, a.cookie) < std::tuple(b.port, b.addr, b.cookie);
+  });
+  for (ListenerDetail& l : out)
+    l.sharing = static_cast<size_t>(std::count_if(
+        out.begin(), out.end(), [&](const ListenerDetail& o) { return o.port == l.port && o.addr == l.addr; }));
+  for (const SocketRow& r : rows) {
+    if (r.state == TS_LISTEN) continue;
+    int best = 0;
+    for (const ListenerDetail& l : out)
+      if (l.port == r.local_port) best = std::max(best, match_rank(l.addr, r.local));
+    if (best == 0) continue;  // no listener of its port: an outgoing connection, or its listener closed
+    // The first listener of the best address takes it; each of the others bound there shows the same count.
+    const IpAddress* taker = nullptr;
+    for (ListenerDetail& l : out) {
+      if (l.port != r.local_port || match_rank(l.addr, r.local) != best) continue;
+      if (taker && !(l.addr == *taker)) continue;
+      taker = &l.addr;
+      ++l.connections[static_cast<size_t>(r.state) % TS_NSTATES];
+    }
+  }
   return out;
 }
 

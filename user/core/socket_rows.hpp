@@ -56,4 +56,26 @@ struct ProcessRow {
 // same owner scan as the rows (a row names only its lowest holder).
 std::vector<ProcessRow> process_rows(std::span<const SocketRow> rows, const OwnerIndex& owners);
 
+// One listening socket, its queues and the connections on its address and port.
+struct ListenerDetail {
+  IpAddress addr;  // 0.0.0.0 or :: for every address
+  uint16_t port = 0;
+  uint64_t cookie = 0;
+  uint32_t syn_queue = 0;     // request sockets (half-open)
+  uint32_t accept_queue = 0;  // established children not yet accepted (ss Recv-Q)
+  uint32_t backlog = 0;       // listen() backlog (ss Send-Q)
+  std::vector<uint32_t> pids;  // every process holding it, lowest first
+  // Listening sockets bound to this same address and port (SO_REUSEPORT), this one included: the
+  // connections below are theirs together, as the tuple cannot tell which one took each.
+  size_t sharing = 1;
+  // The other sockets of this address and port, by state: the children, accepted or not, request
+  // sockets as SYN_RECV, and what they became (CLOSE_WAIT, TIME_WAIT, ...). A socket goes to the
+  // listener bound to its own address before one bound to every address; an IPv4 socket to a
+  // dual-stack `::` listener when no IPv4 one has its port.
+  std::array<uint64_t, TS_NSTATES> connections{};
+};
+
+// Every listening socket of `rows`, by port, then address.
+std::vector<ListenerDetail> listener_details(std::span<const SocketRow> rows);
+
 }  // namespace tcpsight
