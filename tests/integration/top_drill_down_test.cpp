@@ -70,7 +70,12 @@ TEST(TopDrillDown, ACloseWaitLeakIsListedWithItsProcessAndAGrowingTimeInState) {
 
   ASSERT_TRUE(highlight(top, "sockets in CLOSE_WAIT")) << top.screen();
   top.send_keys({"Enter"});
-  const auto first = top.wait_for([](const std::string& s) { return s.find("50 sockets") != std::string::npos; }, 10s);
+  // The whole list drawn (a capture may catch the screen half-drawn).
+  const auto first = top.wait_for(
+      [](const std::string& s) {
+        return s.find("50 sockets") != std::string::npos && socket_rows(s, "CLOSE_WAIT").size() == 50;
+      },
+      10s);
   ASSERT_TRUE(first) << top.screen();
   const auto rows = socket_rows(*first, "CLOSE_WAIT");
   ASSERT_EQ(rows.size(), 50u) << *first;
@@ -107,7 +112,11 @@ TEST(TopDrillDown, AnotherNamespacesSocketsAreReadInsideIt) {
   ASSERT_EQ(watched.wait_for_ss_count("close-wait", 12, 10s), 12u);
   ASSERT_TRUE(highlight(top, "sockets in CLOSE_WAIT")) << top.screen();
   top.send_keys({"Enter"});
-  const auto screen = top.wait_for([](const std::string& s) { return s.find("12 sockets") != std::string::npos; }, 10s);
+  const auto screen = top.wait_for(
+      [](const std::string& s) {
+        return s.find("12 sockets") != std::string::npos && socket_rows(s, "CLOSE_WAIT").size() == 12;
+      },
+      10s);
   ASSERT_TRUE(screen) << top.screen();
   const auto rows = socket_rows(*screen, "CLOSE_WAIT");
   ASSERT_EQ(rows.size(), 12u) << *screen;
@@ -141,7 +150,11 @@ TEST(TopDrillDown, AnIdleConnectionShowsTheRttAndCwndSsPrints) {
   ASSERT_TRUE(top.wait_for_text("STATES", 20s)) << top.screen();
   ASSERT_TRUE(highlight(top, "sockets in ESTABLISHED")) << top.screen();
   top.send_keys({"Enter"});
-  const auto screen = top.wait_for([](const std::string& s) { return s.find("2 sockets") != std::string::npos; }, 10s);
+  const auto screen = top.wait_for(
+      [](const std::string& s) {
+        return s.find("2 sockets") != std::string::npos && socket_rows(s, "ESTABLISHED").size() == 2;
+      },
+      10s);
   ASSERT_TRUE(screen) << top.screen();
   const std::map<std::string, double> ss = ss_info(ns, port);
   ASSERT_TRUE(ss.count("rtt") && ss.count("cwnd")) << "ss -ti printed no rtt/cwnd";

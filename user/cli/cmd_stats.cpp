@@ -11,6 +11,7 @@
 #include "cli/signals.hpp"
 #include "cli/namespace_option.hpp"
 #include "cli/snapshot_option.hpp"
+#include "cli/stats_details.hpp"
 #include "core/aggregator.hpp"
 #include "core/namespace_table.hpp"
 #include "core/owner_index.hpp"
@@ -53,42 +54,6 @@ std::vector<std::string> detail_names(const std::string& list) {
     start = comma + 1;
   }
 }
-
-// --detail: every socket of tcpsight's own namespace with its holders, read at each report (a
-// details pass, then the owner scan right after it, which finds each socket by the cookie the
-// pass gave it). Not paced: it is what the user asked for, and costs a walk of the connection
-// table and of every process's open files per report.
-class DetailReader {
- public:
-  explicit DetailReader(const DetailRequest& request)
-      : request_(request), details_(std::nullopt), owners_(current_netns_inode()) {}
-
-  void add_to(nlohmann::json& report) {
-    read();
-    report["detail"] = detail_json(rows_, index_, request_);
-  }
-  void add_to(std::string& text) {
-    read();
-    text += detail_text(rows_, index_, request_);
-  }
-
- private:
-  void read() {
-    details_.take(detail_records_);
-    const double scanned = monotonic_seconds();
-    owners_.take(owner_records_);
-    index_ = OwnerIndex(owner_records_, scanned);
-    rows_ = socket_rows(detail_records_, index_, 0);  // no time in state: stats keeps no socket storage
-  }
-
-  DetailRequest request_;
-  SocketDetails details_;
-  SocketOwners owners_;
-  std::vector<ts_sock_detail> detail_records_;  // reused between reports
-  std::vector<ts_owner_record> owner_records_;
-  OwnerIndex index_;
-  std::vector<SocketRow> rows_;
-};
 
 // What the running kernel offers, so that a script can tell which figures it may expect.
 nlohmann::json with_kernel(nlohmann::json report) {
@@ -154,17 +119,31 @@ int run_namespace_stats(const StatsOptions& options) {
                                  .track_sockets = false, .netns_slots = kNamespaceCounterSlots});
   NamespaceWatcher watcher(choice.one, monotonic_seconds, options.snapshot_share);
   NamespaceTable table;
+  std::optional<StatsDetails> detail;
+  if (options.detail_request.any()) detail.emplace(options.detail_request, choice.one ? choice.one->inode : 0);
   for (ReportClock clock(options); !stop_requested();) {
     const double now = monotonic_seconds();
     refresh_namespaces(table, watcher, tracer ? &*tracer : nullptr, now);
     const ts_counters all = tracer ? tracer->read_counters() : ts_counters{};
+    if (detail) {
+      // Each namespace's sockets are read inside it; one gone meanwhile gets empty lists.
+      std::vector<uint32_t> inodes;
+      for (const auto& [inode, ns] : table.namespaces())
+        if (!ns.gone) inodes.push_back(inode);
+      detail->read(inodes, [&](uint32_t inode, const std::function<void()>& pass) {
+        return watcher.run_in(inode, pass);
+      });
+    }
     std::string out;
     for (const auto& [inode, ns] : table.namespaces()) {
       if (options.json) {
-        out += with_namespace(stats_json(ns.figures, wall_seconds()), ns).dump() + "\n";
+        nlohmann::json report = with_namespace(stats_json(ns.figures, wall_seconds()), ns);
+        if (detail) report["detail"] = detail->json(inode);
+        out += report.dump() + "\n";
       } else {
         out += fmt::format("=== netns {} {} ({}){}\n", inode, ns.id.name, ns.id.kind, ns.gone ? " gone" : "");
         out += stats_text(ns.figures, wall_seconds());
+        if (detail) out += detail->text(inode);
       }
     }
     const NamespaceWatchCounts& w = watcher.counts();
@@ -196,11 +175,16 @@ int run_stats(const StatsOptions& options) {
   if (options.count != 1) tracer.emplace(TracerOptions{.netns = current_netns_inode(), .stream_kinds = 0, .track_sockets = false});
   PacedSnapshots snapshots(monotonic_seconds, options.snapshot_share);
   Aggregator aggregator;
-  std::optional<DetailReader> detail;
-  if (options.detail_request.any()) detail.emplace(options.detail_request);
+  std::optional<StatsDetails> detail;
+  const uint32_t own = current_netns_inode();
+  if (options.detail_request.any()) detail.emplace(options.detail_request, own);
 
   for (ReportClock clock(options); !stop_requested();) {
     const double now = monotonic_seconds();
+    if (detail) detail->read({own}, [](uint32_t, const std::function<void()>& pass) {
+      pass();  // tcpsight's own namespace: no setns
+      return true;
+    });
     aggregator.on_counters(tracer ? tracer->read_counters() : ts_counters{}, now);
     aggregator.on_events_missed(tracer ? tracer->missed_events() : 0);
     const auto& records = snapshots.records();
@@ -209,11 +193,11 @@ int run_stats(const StatsOptions& options) {
     std::string out;
     if (options.json) {
       nlohmann::json report = with_kernel(stats_json(aggregator, wall_seconds()));
-      if (detail) detail->add_to(report);
+      if (detail) report["detail"] = detail->json(own);
       out = report.dump() + "\n";
     } else {
       out = stats_text(aggregator, wall_seconds());
-      if (detail) detail->add_to(out);
+      if (detail) out += detail->text(own);
     }
     if (!write_out(out) || !clock.next(now)) break;  // the reader went away, or it is time to stop
   }
@@ -252,10 +236,6 @@ Command add_stats_command(CLI::App& parent) {
     for (const std::string& list : o->detail)
       for (const std::string& d : detail_names(list))
         (d == "owners" ? o->detail_request.owners : o->detail_request.listeners) = true;
-    if (o->detail_request.any() && o->namespaces.chosen())
-      throw CLI::ValidationError("--detail", std::string("reads tcpsight's own network namespace, not with ") +
-                                                 o->namespaces.option() +
-                                                 "; run it inside the namespace with nsenter -n (or ip netns exec)");
   });
   cmd->footer(
       "Examples:\n  tcpsight stats --count 1\n  tcpsight stats --json --interval 5 --duration 60\n"
@@ -265,7 +245,8 @@ Command add_stats_command(CLI::App& parent) {
       "     (\"owners\": sockets per process as ss -tanp lists them, pid null for those no process holds;\n"
       "      \"listeners\": each listening socket's queues, pids and connections by state; each list at most\n"
       "      --detail-limit long, \"owners_more\"/\"listeners_more\" count what was left out. Text output gets\n"
-      "      \"owner\" and \"listener\" lines. Own namespace only: for another, nsenter -n -t PID tcpsight ...)");
+      "      \"owner\" and \"listener\" lines. With -A or --netns each namespace's report has its own,\n"
+      "      read inside it)");
   return {cmd, [o] { return run_stats(*o); }};
 }
 

@@ -22,12 +22,13 @@ namespace {
 enum Col : size_t { Local, Remote, State, InState, RecvQ, SendQ, Rtt, RttVar, Cwnd, Retx, Acked, Received, Uid, Owner };
 constexpr size_t kMarker = 2;  // "> " before the highlighted row
 
-std::vector<TableColumn> columns(size_t addr_cols) {
+// `owner_cols`: at least "pid/comm" of a 7-digit pid and a 15-byte comm where there is room.
+std::vector<TableColumn> columns(size_t addr_cols, size_t owner_cols) {
   return {{"local", addr_cols, 0, false}, {"remote", addr_cols, 0, false}, {"state", 11, 0, false},
           {"in state", 8, 0},             {"Recv-Q", 7, 1},                {"Send-Q", 7, 1},
           {"rtt ms", 7, 2},               {"rttvar", 7, 4},                {"cwnd", 5, 3},
           {"retx", 5, 2},                 {"acked", 7, 5},                 {"rcvd", 7, 5},
-          {"uid", 6, 6},                  {"pid/comm", 14, 0, false}};
+          {"uid", 6, 6},                  {"pid/comm", owner_cols, 0, false}};
 }
 
 std::string owner_text(const SocketRow& s) {
@@ -128,7 +129,7 @@ std::vector<Line> sockets_panel(const TopFrame& frame, const ViewState& view, si
   const size_t table_cols = cols > kMarker ? cols - kMarker : 0;
   // IPv4 endpoints take 21 columns; longer IPv6 ones are shortened in the middle.
   const size_t addr_cols = std::clamp<size_t>(table_cols > 40 ? (table_cols - 40) / 2 : 0, 15, 23);
-  const std::vector<TableColumn> cs = columns(addr_cols);
+  const std::vector<TableColumn> cs = columns(addr_cols, table_cols >= 100 ? 23 : 14);
   size_t owner_cols = 0;
   const std::vector<size_t> shown = fitting_columns(cs, table_cols, Owner, &owner_cols);
   std::vector<std::string> labels;
