@@ -137,6 +137,10 @@ TEST(SearchFilter, PortPidStateAddressOrName) {
   EXPECT_EQ(count("10.0.0.9"), 2u);
   EXPECT_EQ(count("CUR"), 1u);  // process names, any case
   EXPECT_EQ(count("nothing-like-it"), 0u);
+  EXPECT_TRUE(SearchFilter("listen").matches_endpoint(addr("0.0.0.0"), 80));
+  EXPECT_FALSE(SearchFilter("close-wait").matches_endpoint(addr("0.0.0.0"), 80));
+  EXPECT_TRUE(SearchFilter("80").matches_endpoint(addr("0.0.0.0"), 80));
+  EXPECT_FALSE(SearchFilter("81").matches_endpoint(addr("0.0.0.0"), 80));
 }
 
 TopFrame frame_with_details(const Host& h, double now_s) {

@@ -44,7 +44,7 @@ bool SearchFilter::text_in(std::string_view haystack) const {
 bool SearchFilter::matches_endpoint(const IpAddress& addr, uint16_t port) const {
   if (empty()) return true;
   if (number_) return port_ && port == *port_;
-  if (state_) return false;
+  if (state_) return reported_state(*state_) == TS_LISTEN;  // a listener is in LISTEN
   if (address_) return addr.same_host(*address_);
   return text_in(format_endpoint(addr, port));
 }

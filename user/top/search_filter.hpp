@@ -27,7 +27,7 @@ class SearchFilter {
   bool matches(const SocketRow& s) const;
   // A process: by pid, name, a port it listens on, or a state one of its sockets is in.
   bool matches(const ProcessRow& p) const;
-  // A listener (LISTEN) or a destination (no state): by address and port.
+  // A listener: by address and port (a state search: LISTEN).
   bool matches_endpoint(const IpAddress& addr, uint16_t port) const;
 
  private:
