@@ -277,7 +277,14 @@ TEST(CoreClosePaths, FinWait2TimewaitSocketsThatGetThePeersFinWereCountedAsEnter
   ASSERT_EQ(stats.wait(10s), 0) << stats.err();
   const auto reports = json_lines(stats.out());
   ASSERT_FALSE(reports.empty());
-  EXPECT_EQ(reports.back().at("time_wait").at("entered").get<uint64_t>(), ns.ss_count("time-wait"));
+  const uint64_t entered = reports.back().at("time_wait").at("entered").get<uint64_t>();
+  const uint64_t missed = reports.back().at("events").at("missed").get<uint64_t>();
+  const size_t time_wait = ns.ss_count("time-wait");
+  // Exact, unless the kernel skipped tracepoint runs (a hit while another BPF program ran on that
+  // CPU: its recursion guard), which tcpsight reports as "missed" (host-wide, so a bound here):
+  // with none missed the two bounds are one number.
+  EXPECT_LE(entered, time_wait);
+  EXPECT_GE(entered + missed, time_wait) << "entered " << entered << ", missed " << missed;
 }
 
 }  // namespace
