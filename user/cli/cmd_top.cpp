@@ -88,8 +88,9 @@ int run_top(const TopOptions& options) {
     const KeyEffect effect = apply_key(view, *key, screen.body_rows, listed, selectables);
     if (effect.quit) break;
     dirty = dirty || effect.changed;
-    // A drill-down or the processes view just opened: its sockets now, not at the next refresh.
-    if (view.page != page_before && view.page != Page::Overview && !view.paused) {
+    // A drill-down or the processes view just opened: its sockets now, not at the next refresh
+    // (paused too: what is asked for is read once, then stays as it is).
+    if (view.page != page_before && view.page != Page::Overview) {
       readings->refresh(view.drilled, true);
       shown = readings->frames();
     }
