@@ -193,6 +193,19 @@ TEST(TopModel, ClosedFlowsAgeOutAndFlowsHaveIntervalRates) {
   EXPECT_TRUE(model.frame().flows.empty());
 }
 
+TEST(TopModel, AFlowLeavesOnceItsSocketIsGoneFromTheSnapshotAndStaysWhileItIsThere) {
+  TopModel model({}, 0);
+  // Two troubled connections; top streams no state events, so no event says either closed.
+  model.on_event(event(TS_EV_RETRANSMIT, "10.0.0.1", 40000, "10.0.0.2", 80, TS_ESTABLISHED, 1'000'000'000));
+  model.on_event(event(TS_EV_RESET_SENT, "10.0.0.1", 40001, "10.0.0.2", 80, TS_ESTABLISHED, 1'000'000'000));
+  const std::vector<ts_sock_record> still_open = {record(TS_ESTABLISHED, "10.0.0.1", 40000, "10.0.0.2", 80)};
+  model.refresh({ts_counters{}, still_open, {}, std::nullopt, 30, 0});
+  EXPECT_EQ(model.frame().flows.size(), 2u);  // quiet for 29 s: both stay
+  model.refresh({ts_counters{}, still_open, {}, std::nullopt, 1 + TopModel::kClosedFlowLingerSeconds + 1, 0});
+  ASSERT_EQ(model.frame().flows.size(), 1u);  // the reset one's socket is gone
+  EXPECT_EQ(model.frame().flows[0].local_port, 40000);
+}
+
 void expect_exact_size(const Screen& s, TermSize size) {
   ASSERT_EQ(static_cast<int>(s.rows.size()), size.rows);
   for (size_t r = 0; r < s.rows.size(); ++r) EXPECT_EQ(static_cast<int>(s.rows[r].width()), size.cols) << "row " << r;

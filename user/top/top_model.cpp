@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <tuple>
+#include <unordered_set>
 
 #include "core/counter_totals.hpp"
 #include "core/flow_owner.hpp"
@@ -68,7 +69,7 @@ void TopModel::refresh(const TopReading& reading) {
   frame_.retransmits_per_s = aggregator_.retransmit_rate();
   frame_.resets_sent_per_s = aggregator_.per_second(&ts_counters::resets_sent);
   frame_.resets_received_per_s = aggregator_.per_second(&ts_counters::resets_received);
-  fill_flows(reading.owners, reading.now_s);
+  fill_flows(reading, reading.now_s);
   fill_details(reading);
 }
 
@@ -159,17 +160,41 @@ void TopModel::fill_half_open() {
                    [&](const ListenerRow& a, const ListenerRow& b) { return load(a) > load(b); });
 }
 
-void TopModel::fill_flows(const OwnerIndex* owners, double now_s) {
+namespace {
+
+// The 4-tuples of a snapshot's connections, to tell which flows still have a socket.
+std::unordered_set<FlowKey, FlowKeyHash> open_tuples(std::span<const ts_sock_record> sockets) {
+  std::unordered_set<FlowKey, FlowKeyHash> out;
+  out.reserve(sockets.size());
+  for (const ts_sock_record& r : sockets)
+    out.insert({IpAddress::from_raw(r.family, r.saddr), IpAddress::from_raw(r.family, r.daddr), r.sport, r.dport});
+  return out;
+}
+
+}  // namespace
+
+void TopModel::fill_flows(const TopReading& reading, double now_s) {
   static const OwnerIndex no_scan;
+  const OwnerIndex* owners = reading.owners;
   const double interval = now_s - previous_flows_s_;
   const bool rates = previous_flows_s_ > 0;  // a previous refresh exists
+  // Which flows' sockets are gone: top streams no state events, so a flow's last event rarely says
+  // it closed; the snapshot does (built only when some flow has been quiet long enough to go).
+  const bool snapshot_known = !reading.census;  // top -A's readings carry a census, not the records
+  std::optional<std::unordered_set<FlowKey, FlowKeyHash>> open;
   std::unordered_map<FlowKey, FlowTotals, FlowKeyHash> totals;
   frame_.flows.clear();
   for (const FlowTrouble& f : aggregator_.troubled_flows(SIZE_MAX)) {
     totals[f.key] = {f.retransmits, f.resets};
     // A flow whose socket is gone stays a while, so that its last trouble can be read, then goes.
-    const bool closed = f.state == TS_CLOSE || f.state == TS_TIME_WAIT;
-    if (closed && now_s - static_cast<double>(f.last_ns) / 1e9 > kClosedFlowLingerSeconds) continue;
+    if (now_s - static_cast<double>(f.last_ns) / 1e9 > kClosedFlowLingerSeconds) {
+      bool closed = f.state == TS_CLOSE || f.state == TS_TIME_WAIT;
+      if (!closed && snapshot_known) {
+        if (!open) open = open_tuples(reading.sockets);
+        closed = !open->count(f.key);
+      }
+      if (closed) continue;
+    }
     const Owner owner = flow_owner(f, owners ? *owners : no_scan);
     FlowRow row{f.key.local, f.key.remote, f.key.local_port, f.key.remote_port, f.state, f.retransmits,
                 f.resets, owner.tgid, owner.comm, f.last_ns, owner.other_holders()};

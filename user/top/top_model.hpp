@@ -44,7 +44,8 @@ class TopModel {
  public:
   // A listener's SYN queue that grew at this many refreshes in a row is flagged.
   static constexpr int kGrowthRefreshes = 3;
-  // A flow whose socket closed leaves the table this long after its last event.
+  // A flow whose socket closed (its last event said so, or the snapshot lacks it) leaves the table
+  // this long after its last event.
   static constexpr double kClosedFlowLingerSeconds = 60;
 
   TopModel(HostInfo host, double start_s, size_t flow_capacity = 4096);
@@ -66,7 +67,7 @@ class TopModel {
   void fill_transitions();
   void fill_kernel_rates(const KernelCounters& kernel, double now_s);
   void fill_half_open();
-  void fill_flows(const OwnerIndex* owners, double now_s);
+  void fill_flows(const TopReading& reading, double now_s);
   void fill_details(const TopReading& reading);
 
   Aggregator aggregator_;
