@@ -14,7 +14,8 @@ char LICENSE[] SEC("license") = "GPL";
 const volatile __u32 target_netns = 0;   /* 0: every network namespace */
 const volatile __u32 stream_kinds = 0;   /* TS_STREAM_BIT(kind) set: stream that kind */
 const volatile __u64 wakeup_bytes = 256 * 1024; /* wake the reader once this much is queued */
-const volatile bool track_sockets = true; /* per-socket storage: owner, timing, 4-tuple at close */
+const volatile bool track_sockets = false; /* per-socket storage: time in state, lifetime (opt-in) */
+const volatile __u32 jiffies_per_second = 250; /* CONFIG_HZ, from user space (kernel/kernel_facts) */
 const volatile bool per_netns = false;    /* also count into netns_counters (--all-namespaces) */
 
 #define ECONNRESET_ 104 /* tcp_reset() sets sk_err to this before the socket reaches CLOSE */
@@ -46,13 +47,46 @@ struct {
 /* The value a namespace's entry starts from: never written (the BPF stack is too small for it). */
 struct ts_netns_counters zero_netns_counters = {};
 
-/* Per-socket facts (struct sock_info, map sock_infos): bpf/sock_info.bpf.h. */
+/* Per-socket facts (struct sock_info, map sock_infos): bpf/sock_info.bpf.h. Opt-in: creating a
+ * socket's storage costs about 200 ns per new socket (bench/churn_overhead.sh). */
+
+/* The socket of this CPU's last reset, so that a close can tell it was an abort without per-socket
+ * storage. A reset comes on the same CPU just before the close it causes: tcp_reset(), tcp_abort()
+ * and the timers' aborts call tcp_done() right after it, in softirq or with bottom halves off
+ * (6.1-6.18). The mark is only ever matched against the socket it names, so a missed match leaves
+ * an abort unflagged, never a close wrongly flagged. */
+struct cpu_marks {
+	__u64 reset_sk; /* until the next ->CLOSE on this CPU */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct cpu_marks);
+} cpu_marks SEC(".maps");
+
+/* When the first SYN of a connect whose SYN was retransmitted went out (bpf_ktime_get_ns() clock),
+ * keyed by the socket: the connect latency of the few connects the SYN's round trip does not tell. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, __u64);
+} syn_retried SEC(".maps");
 
 static __always_inline struct ts_counters *percpu_counters(void)
 {
 	__u32 zero = 0;
 
 	return bpf_map_lookup_elem(&counters, &zero);
+}
+
+static __always_inline struct cpu_marks *this_cpu_marks(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&cpu_marks, &zero);
 }
 
 /* Counts into a slot that only one of these programs writes. The kernel never runs a program
@@ -160,6 +194,20 @@ static __always_inline int wanted(enum ts_event_kind kind)
 	return stream_kinds & TS_STREAM_BIT(kind);
 }
 
+/* The local port of a full socket whose port the kernel has released: tcp_set_state(TCP_CLOSE) puts
+ * the port back (inet_num = 0) before the tracepoint runs, and a reset sent just after the close
+ * (__tcp_close() with unread data, tcp_disconnect()) comes later still; inet_sport, which the reset
+ * carries on the wire, stays (6.1-6.18). 0 for a socket that never had one, or one that is not a
+ * full socket (a timewait or request socket has no inet_sport there). */
+static __always_inline __u16 released_local_port(const struct sock *sk)
+{
+	int state = sk->__sk_common.skc_state;
+
+	if (state == TS_TIME_WAIT || state == TS_NEW_SYN_RECV)
+		return 0;
+	return __builtin_bswap16(BPF_CORE_READ((const struct inet_sock *)sk, inet_sport));
+}
+
 /* Reserves and fills the common part of a record about `sk`; NULL (and counted) when the buffer
  * is full. The tuple is the socket's own; callers replace it where the kernel's is not yet set. */
 static __always_inline struct ts_event *reserve_event(struct ts_counters *c, const struct sock *sk,
@@ -186,42 +234,35 @@ static __always_inline struct ts_event *reserve_event(struct ts_counters *c, con
 	__builtin_memset(e->pad, 0, sizeof(e->pad));
 	e->old_state = e->new_state = sk->__sk_common.skc_state;
 	skc_read_tuple(&sk->__sk_common, &e->family, e->saddr, e->daddr, &e->sport, &e->dport);
+	if (!e->sport)
+		e->sport = released_local_port(sk);
 	if (info && info->reset)
 		e->flags |= TS_F_RESET;
 	return e;
 }
 
-/* Keeps the socket's last complete 4-tuple; once the kernel has released the local port (at
- * ->CLOSE, and for a reset sent just after it), puts it back into the record. */
+/* Keeps the socket's last complete 4-tuple in its storage, when kept; once the kernel has released
+ * the local port (at ->CLOSE, and for a reset sent just after it), puts it back into the record. */
 static __always_inline void keep_tuple(struct sock_info *info, struct ts_event *e)
 {
-	if (!info)
-		return;
 	if (e->sport) {
-		__builtin_memcpy(info->saddr, e->saddr, sizeof(info->saddr));
-		__builtin_memcpy(info->daddr, e->daddr, sizeof(info->daddr));
-		info->sport = e->sport;
-		info->dport = e->dport;
-		info->tuple_known = 1;
-	} else if ((e->kind != TS_EV_STATE || e->new_state == TS_CLOSE) && info->tuple_known) {
+		if (info) {
+			__builtin_memcpy(info->saddr, e->saddr, sizeof(info->saddr));
+			__builtin_memcpy(info->daddr, e->daddr, sizeof(info->daddr));
+			info->sport = e->sport;
+			info->dport = e->dport;
+			info->tuple_known = 1;
+		}
+		return;
+	}
+	if (e->kind == TS_EV_STATE && e->new_state != TS_CLOSE)
+		return;
+	if (info && info->tuple_known) {
 		__builtin_memcpy(e->saddr, info->saddr, sizeof(e->saddr));
 		__builtin_memcpy(e->daddr, info->daddr, sizeof(e->daddr));
 		e->sport = info->sport;
 		e->dport = info->dport;
 	}
-}
-
-/* keep_tuple() for a state change that is not streamed: keeps the socket's tuple once it has both
- * ports (not a listener's, nor a child's before 6.15 that still carries its listener's). */
-static __always_inline void remember_tuple(struct sock_info *info, const struct sock *sk)
-{
-	const struct sock_common *skc = &sk->__sk_common;
-	__u8 family;
-
-	if (!skc->skc_num || !skc->skc_dport)
-		return;
-	skc_read_tuple(skc, &family, info->saddr, info->daddr, &info->sport, &info->dport);
-	info->tuple_known = 1;
 }
 
 /* A record's room in the ring buffer: the record and the buffer's 8-byte header. */
@@ -279,6 +320,94 @@ static __always_inline void submit_deferred_open(struct ts_counters *c, const st
 	submit_event(e);
 }
 
+/* Whether a socket reaching ->CLOSE from `oldstate` sent or received a reset first: this CPU's last
+ * reset was its own (cpu_marks), or tcp_reset() left its error, or its storage saw one. The mark
+ * is consumed by any close on this CPU. A listener's resets (for segments no connection wanted)
+ * do not make its own close an abort. */
+static __always_inline int closes_after_reset(const struct sock *sk, int oldstate, const struct sock_info *info)
+{
+	struct cpu_marks *m = this_cpu_marks();
+	int marked = 0;
+
+	if (m) {
+		marked = m->reset_sk == (__u64)sk;
+		m->reset_sk = 0;
+	}
+	if (oldstate == TS_LISTEN)
+		return 0;
+	return marked || sk->sk_err == ECONNRESET_ || (info && info->reset);
+}
+
+/* The connect latency of a SYN_SENT->ESTABLISHED in µs, from what the kernel keeps (no per-socket
+ * storage); 0 when it cannot be told: the SYN was retransmitted before tcpsight attached.
+ * - SYN sent once: the kernel's RTT sample of that SYN and its SYN-ACK. tcp_ack() takes it before
+ *   tcp_finish_connect() sets ESTABLISHED, and srtt_us holds 8 times the first sample (6.1-6.18).
+ * - SYN retransmitted: from the first SYN, kept at its first retransmission (syn_retried). */
+static __always_inline __u64 connect_latency_us(const struct sock *sk)
+{
+	struct tcp_sock *tp = bpf_skc_to_tcp_sock((void *)sk);
+	__u64 key = (__u64)sk, now, *first, latency;
+
+	if (!tp)
+		return 0;
+	if (tp->total_retrans == 0)
+		return tp->srtt_us >> 3;
+	first = bpf_map_lookup_elem(&syn_retried, &key);
+	if (!first)
+		return 0;
+	now = bpf_ktime_get_ns();
+	latency = now > *first ? (now - *first) / 1000 : 0;
+	bpf_map_delete_elem(&syn_retried, &key);
+	return latency;
+}
+
+/* A connect that leaves SYN_SENT another way: its first SYN's time, if kept, is no longer needed. */
+static __always_inline void forget_first_syn(const struct sock *sk)
+{
+	struct tcp_sock *tp = bpf_skc_to_tcp_sock((void *)sk);
+	__u64 key = (__u64)sk;
+
+	if (tp && tp->total_retrans)
+		bpf_map_delete_elem(&syn_retried, &key);
+}
+
+/* At a SYN's first retransmission, which runs in the retransmit timer before the timer is armed
+ * again: the timer was due icsk_rto after the first SYN went out (tcp_connect()), so that SYN left
+ * at expires - icsk_rto, to a jiffy (6.1-6.18; 6.15 dropped icsk_timeout, the timer's expires
+ * holds the same on every version). */
+static __always_inline void remember_first_syn(const struct sock *sk, __u16 segs)
+{
+	struct tcp_sock *tp = bpf_skc_to_tcp_sock((void *)sk);
+	__u64 key = (__u64)sk, sent_j, now_j, ago_ns, now, first;
+
+	/* __tcp_retransmit_skb() has added this retransmission's segments to total_retrans. */
+	if (!tp || tp->total_retrans != segs || !jiffies_per_second)
+		return;
+	sent_j = tp->inet_conn.icsk_retransmit_timer.expires - tp->inet_conn.icsk_rto;
+	now_j = bpf_jiffies64();
+	now = bpf_ktime_get_ns();
+	if (now_j < sent_j)
+		return;
+	ago_ns = (now_j - sent_j) * (1000000000ull / jiffies_per_second);
+	if (ago_ns > now)
+		return;
+	first = now - ago_ns;
+	bpf_map_update_elem(&syn_retried, &key, &first, BPF_ANY);
+}
+
+/* Counts a connect's result: its latency once ESTABLISHED (when it can be told). */
+static __always_inline void count_connect(struct ts_counters *c, const struct sock *sk, int newstate)
+{
+	if (newstate != TS_ESTABLISHED) {
+		forget_first_syn(sk);
+		return;
+	}
+	__u64 latency = connect_latency_us(sk);
+
+	if (latency)
+		count(&c->connect_latency_us[log2_slot(latency)]);
+}
+
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(on_state_change, struct sock *sk, int oldstate, int newstate)
 {
@@ -315,8 +444,10 @@ int BPF_PROG(on_state_change, struct sock *sk, int oldstate, int newstate)
 			life_ns = now - info->born_ns;
 		info->since_ns = now;
 	}
-	/* A reset seen by the tracepoints, or the error tcp_reset() leaves before closing. */
-	reset = (info && info->reset) || (newstate == TS_CLOSE && sk->sk_err == ECONNRESET_);
+	if (newstate == TS_CLOSE)
+		reset = closes_after_reset(sk, oldstate, info);
+	else
+		reset = info && info->reset;
 	/* tcp_time_wait() is called from FIN_WAIT2 and CLOSING only; FIN_WAIT1 is looked at too, as a
 	 * close from there is rare and the look costs a few reads. */
 	if (newstate == TS_CLOSE &&
@@ -329,19 +460,14 @@ int BPF_PROG(on_state_change, struct sock *sk, int oldstate, int newstate)
 		COUNT_STATE_CHANGE(n, oldstate, newstate, handover, reset);
 	if (c) {
 		COUNT_STATE_CHANGE(c, oldstate, newstate, handover, reset);
-		if (timing_known && oldstate == TS_SYN_SENT && newstate == TS_ESTABLISHED)
-			count(&c->connect_latency_us[log2_slot(prev_ns / 1000)]);
+		if (oldstate == TS_SYN_SENT)
+			count_connect(c, sk, newstate);
 		if (life_ns)
 			count(&c->connection_duration_us[log2_slot(life_ns / 1000)]);
 	}
 
-	if (!wanted(TS_EV_STATE)) {
-		/* Streamed resets and retransmits still need the tuple that keep_tuple() restores once
-		 * the kernel has released the local port (top streams them without state events). */
-		if (info && (wanted(TS_EV_RESET_SENT) || wanted(TS_EV_RESET_RECEIVED) || wanted(TS_EV_RETRANSMIT)))
-			remember_tuple(info, sk);
+	if (!wanted(TS_EV_STATE))
 		return 0;
-	}
 	if (info && child_tuple_pending) {
 		info->deferred_open_ns = now;
 		return 0;
@@ -384,8 +510,14 @@ static __always_inline struct ts_event *on_sock_event(const struct sock *sk, enu
 	struct ts_netns_counters *n = netns_slot(sock_netns(sk), c);
 
 	*info_out = info;
-	if (mark_reset && info)
-		info->reset = 1;
+	if (mark_reset) {
+		struct cpu_marks *m = this_cpu_marks();
+
+		if (m)
+			m->reset_sk = (__u64)sk;
+		if (info)
+			info->reset = 1;
+	}
 	if (n)
 		COUNT_SOCK_EVENT(n, kind, sk->__sk_common.skc_state, amount);
 	if (c)
@@ -423,6 +555,8 @@ static __always_inline void on_retransmitted(const struct sock *sk, const struct
 			c->retransmits_failed += segs;
 		return;
 	}
+	if (sk->__sk_common.skc_state == TS_SYN_SENT)
+		remember_first_syn(sk, segs);
 	struct sock_info *info;
 	struct ts_event *e = on_sock_event(sk, TS_EV_RETRANSMIT, 0, segs, &info);
 

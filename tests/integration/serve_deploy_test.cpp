@@ -78,7 +78,8 @@ TEST(ServeDeploy, PromtoolAcceptsTheRulesTheirUnitTestsAndTheScrapeConfig) {
 TEST(ServeDeploy, DashboardAndAlertsUseOnlyMetricsTheExporterServes) {
   TS_REQUIRE_ROOT_OR_SKIP();
   Netns ns("serve-deploy-names");
-  ServeUnderTest serve(ns);
+  // --connection-durations: the dashboard's duration panel needs the opt-in histogram.
+  ServeUnderTest serve(ns, "127.0.0.1:9977", {"--connection-durations"});
   ASSERT_TRUE(serve.ready()) << serve.child().err();
   const HttpReply scrape = serve.get("/metrics");
   ASSERT_EQ(scrape.status, 200);

@@ -60,7 +60,8 @@ int seconds_of(const std::string& text) {
 TEST(TopDrillDown, ACloseWaitLeakIsListedWithItsProcessAndAGrowingTimeInState) {
   TS_REQUIRE_ROOT_OR_SKIP();
   Netns ns("top-cw");
-  TopInTmux top(ns.name(), 200, 70, {"--interval", "0.5"});
+  // --socket-timing: time in state needs per-socket storage, off by default.
+  TopInTmux top(ns.name(), 200, 70, {"--interval", "0.5", "--socket-timing"});
   ASSERT_TRUE(top.wait_for_text("STATES", 20s)) << top.screen();
   // The leak starts after tcpsight: it sees each socket enter CLOSE_WAIT.
   Child leak({test_tool("close_wait_leak"), "--count", "50", "--data", "100", "--max-seconds", "90"}, ns.inside());
@@ -120,7 +121,11 @@ TEST(TopDrillDown, AnotherNamespacesSocketsAreReadInsideIt) {
   ASSERT_TRUE(screen) << top.screen();
   const auto rows = socket_rows(*screen, "CLOSE_WAIT");
   ASSERT_EQ(rows.size(), 12u) << *screen;
-  for (const auto& r : rows) EXPECT_EQ(r.back(), std::to_string(leak.pid()) + "/close_wait_leak") << *screen;
+  for (const auto& r : rows) {
+    EXPECT_EQ(r.back(), std::to_string(leak.pid()) + "/close_wait_leak") << *screen;
+    EXPECT_EQ(r[3], "?") << "no --socket-timing: no per-socket storage, no time in state\n" << *screen;
+  }
+  EXPECT_NE(screen->find("without --socket-timing"), std::string::npos) << *screen;
 }
 
 // `ss -tiH` figures of the one socket with local port `port`: "rtt" (ms) and "cwnd".

@@ -91,7 +91,8 @@ int run_trace(const TraceOptions& options) {
   const EventFilter filter = options.filter();
   const uint32_t netns = choice.all ? 0 : choice.one ? choice.one->inode : current_netns_inode();
   NamespaceDirectory names;
-  Tracer tracer({.netns = netns, .stream_kinds = TS_STREAM_ALL});
+  // Per-socket storage: each state event's time in the state it leaves, and each close's lifetime.
+  Tracer tracer({.netns = netns, .stream_kinds = TS_STREAM_ALL, .track_sockets = true});
   OwnerAttribution owners({.self_tgid = static_cast<uint32_t>(getpid())});
   OwnedEventStream stream(netns, owners);
   const Clock clock = Clock::now();

@@ -21,7 +21,7 @@ struct NamespaceServeOptions {
   SeriesCaps caps;
   size_t max_namespaces = kDefaultMaxNamespaces;
   double snapshot_share = 0;
-  bool track_sockets = true;  // the histograms' per-socket storage
+  bool track_sockets = false;  // per-socket storage: the connection-duration histogram
 };
 
 class NamespaceGatherer {

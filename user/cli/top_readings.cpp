@@ -69,8 +69,8 @@ class OwnerScans {
 
 class OwnNamespaceReadings final : public TopReadings {
  public:
-  OwnNamespaceReadings(uint32_t netns, double snapshot_share)
-      : tracer_({.netns = netns, .stream_kinds = kStreamedKinds}),
+  OwnNamespaceReadings(uint32_t netns, double snapshot_share, bool socket_timing)
+      : tracer_({.netns = netns, .stream_kinds = kStreamedKinds, .track_sockets = socket_timing}),
         snapshots_(monotonic_seconds, snapshot_share),
         owners_(netns),
         details_(tracer_.sock_infos_fd()),
@@ -112,8 +112,11 @@ class OwnNamespaceReadings final : public TopReadings {
 
 class NamespaceReadings final : public TopReadings {
  public:
-  NamespaceReadings(const NamespaceChoice& choice, double snapshot_share)
-      : tracer_({.netns = netns_of(choice), .stream_kinds = kStreamedKinds, .netns_slots = kNamespaceCounterSlots}),
+  NamespaceReadings(const NamespaceChoice& choice, double snapshot_share, bool socket_timing)
+      : tracer_({.netns = netns_of(choice),
+                 .stream_kinds = kStreamedKinds,
+                 .track_sockets = socket_timing,
+                 .netns_slots = kNamespaceCounterSlots}),
         watcher_(choice.one, monotonic_seconds, snapshot_share),
         owners_(netns_of(choice)),
         details_(tracer_.sock_infos_fd()),
@@ -163,12 +166,13 @@ class NamespaceReadings final : public TopReadings {
 
 }  // namespace
 
-std::unique_ptr<TopReadings> own_namespace_readings(double snapshot_share) {
-  return std::make_unique<OwnNamespaceReadings>(current_netns_inode(), snapshot_share);
+std::unique_ptr<TopReadings> own_namespace_readings(double snapshot_share, bool socket_timing) {
+  return std::make_unique<OwnNamespaceReadings>(current_netns_inode(), snapshot_share, socket_timing);
 }
 
-std::unique_ptr<TopReadings> namespace_readings(const NamespaceChoice& choice, double snapshot_share) {
-  return std::make_unique<NamespaceReadings>(choice, snapshot_share);
+std::unique_ptr<TopReadings> namespace_readings(const NamespaceChoice& choice, double snapshot_share,
+                                                bool socket_timing) {
+  return std::make_unique<NamespaceReadings>(choice, snapshot_share, socket_timing);
 }
 
 }  // namespace tcpsight

@@ -26,8 +26,10 @@ class TopReadings {
 };
 
 // tcpsight's own network namespace.
-std::unique_ptr<TopReadings> own_namespace_readings(double snapshot_share);
+// `socket_timing`: keep per-socket storage for the sockets list's time in state (top --socket-timing).
+std::unique_ptr<TopReadings> own_namespace_readings(double snapshot_share, bool socket_timing);
 // Every namespace (-A) or the one --netns names.
-std::unique_ptr<TopReadings> namespace_readings(const NamespaceChoice& choice, double snapshot_share);
+std::unique_ptr<TopReadings> namespace_readings(const NamespaceChoice& choice, double snapshot_share,
+                                                bool socket_timing);
 
 }  // namespace tcpsight

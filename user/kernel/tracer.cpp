@@ -36,6 +36,7 @@ Tracer::Tracer(const TracerOptions& options) {
   skel_->rodata->target_netns = options.netns;
   skel_->rodata->stream_kinds = options.stream_kinds;
   skel_->rodata->track_sockets = options.track_sockets;
+  skel_->rodata->jiffies_per_second = kernel.hz;
   skel_->rodata->per_netns = options.netns_slots > 0;
   if (int err = bpf_map__set_max_entries(skel_->maps.netns_counters, std::max<__u32>(options.netns_slots, 1)); err)
     throw_kernel_error("cannot size the per-namespace counters", err);

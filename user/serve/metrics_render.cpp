@@ -204,9 +204,11 @@ void write_listeners(ExpositionWriter& w, const std::vector<Scope>& scopes, cons
 // Host-wide (or, with --netns, of that namespace): the kernel keeps no histograms per namespace.
 void write_histograms(ExpositionWriter& w, const ScrapeInput& in) {
   if (!in.histograms) return;  // not measured: an empty histogram would read as "no connections"
-  w.histogram("tcpsight_connect_latency_seconds", "Time from SYN_SENT to ESTABLISHED of outgoing connections.",
+  w.histogram("tcpsight_connect_latency_seconds",
+              "Time from the first SYN to the SYN-ACK of outgoing connections, as the kernel measured it.",
               "seconds");
   w.histogram_sample({}, log2_us_histogram(in.counters.connect_latency_us));
+  if (!in.durations) return;  // serve --connection-durations: it needs per-socket storage
   w.histogram("tcpsight_connection_duration_seconds",
               "Lifetime of connections opened and closed while tcpsight ran, from open to CLOSE.", "seconds");
   w.histogram_sample({}, log2_us_histogram(in.counters.connection_duration_us));

@@ -75,7 +75,8 @@ struct ScrapeInput : NamespaceScrape {
   std::optional<NamespaceCounts> namespace_counts;  // set with -A/--netns
   std::vector<LabelledNamespace> namespaces;
   BuildInfo build;
-  bool histograms = true;  // false: serve --no-histograms (no per-socket storage, no timing)
+  bool histograms = true;  // false: serve --no-histograms
+  bool durations = false;  // serve --connection-durations (per-socket storage)
   // About the exporter itself.
   double gather_seconds = 0;                   // how long gathering this input took
   uint64_t gathers_total = 0;                  // gatherings since start (scrapes may share one)

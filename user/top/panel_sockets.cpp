@@ -19,6 +19,10 @@ using namespace panel;
 
 namespace {
 
+// Why a socket's time in state reads "?": top keeps per-socket timing only when asked.
+constexpr std::string_view kUntimedNote =
+    "in state ?: entered its state before top started, or top runs without --socket-timing";
+
 enum Col : size_t { Local, Remote, State, InState, RecvQ, SendQ, Rtt, RttVar, Cwnd, Retx, Acked, Received, Uid, Owner };
 constexpr size_t kMarker = 2;  // "> " before the highlighted row
 
@@ -125,6 +129,10 @@ std::vector<Line> sockets_panel(const TopFrame& frame, const ViewState& view, si
                     .add(fmt::format("  sorted by {}", socket_sort_name(view.socket_sort)))
                     .add(fmt::format("  read {:.1f}s ago", frame.details_age_s), Style::Dim)
                     .add("  (s sorts, / searches, Esc back)", Style::Dim));
+  const bool untimed = std::any_of(rows.begin(), rows.end(), [](const SocketRow* s) {
+    return !s->in_state_s && s->state != TS_TIME_WAIT;
+  });
+  if (untimed) out.push_back(text_line(kUntimedNote, Style::Dim));
 
   const size_t table_cols = cols > kMarker ? cols - kMarker : 0;
   // IPv4 endpoints take 21 columns; longer IPv6 ones are shortened in the middle.
