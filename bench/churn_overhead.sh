@@ -168,5 +168,6 @@ if ((bpf_stats)); then
   echo "sock:inet_sock_set_state (kernel.bpf_stats_enabled=1), over all rounds; kns/rst and kns/retr: the same for"
   echo "its reset and retransmit programs, when they ran. The program's own run only: for a classic"
   echo "tracepoint (bpftrace, tcpstates, tcplife) the kernel first fills a perf trace record, which is not"
-  echo "counted; tcpsight's tp_btf programs are called without it."
+  echo "counted; tcpsight's tp_btf programs are called without it. Runs are counted machine-wide: a tcpsight"
+  echo "program also runs (and returns at once) for other namespaces' events."
 fi

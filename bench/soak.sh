@@ -155,7 +155,8 @@ echo "## Soak: ${minutes} min of churn (--close $close), serve -A + trace + top 
 echo
 echo "- load: ${churn_line:-churn printed nothing}"
 echo "- samples every ${interval}s; verdict on the samples after a ${warmup}s warm-up: median RSS of the second half"
-echo "  against the first half's (drift), same for fds; results in $out"
+echo "  against the first half's (drift), same for fds; first: attached, before the load; lost: trace's summary,"
+echo "  serve's tcpsight_events_lost_total; results in $out"
 echo
 printf '%-6s %8s %8s %8s %8s %7s %6s %6s %6s %8s  %s\n' process rss_first rss_last rss_max drift fd_first fd_last fd_max fd_drift \
   lost verdict
