@@ -2,20 +2,25 @@
 # churn_overhead.sh: loopback connection-churn throughput with each monitor attached, as a ratio
 # to nothing attached, measured in the same run with rounds interleaved (none idle stats ..., then
 # idle stats ... none, ...), medians reported. Also each monitor's own CPU seconds per million events and
-# the events it lost.
+# the events it lost, and the in-kernel time of its BPF programs per run (kernel.bpf_stats_enabled).
 #
 # Usage: churn_overhead.sh [--rounds N] [--seconds S] [--threads K] [--closes "client server rst"]
-#                          [--modes "none idle stats serve serve-lean top trace bpftrace"]
+#                          [--modes "none idle stats serve serve-lean top trace tcpstates tcplife bpftrace"]
+#                          [--no-bpf-stats]
 # Needs root; TCPSIGHT and BENCH_BIN set (bench/run.sh does). Progress on stderr, table on stdout.
 #
 # Each run (the load, bench/churn, and its monitor) has a network namespace of its own, so tcpsight
 # sees only this load (bpftrace sees every namespace: it has no such filter), and deleting it ends
 # the run's TIME_WAIT sockets: no run meets the leftovers of the runs before it.
+#
+# Sets kernel.bpf_stats_enabled=1 for the run (every mode alike) and puts back the value it found on
+# exit, Ctrl-C included; --no-bpf-stats leaves it alone (and the kns columns empty).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 : "${TCPSIGHT:?set TCPSIGHT to the tcpsight binary}" "${BENCH_BIN:?set BENCH_BIN to the bench programs}"
 
-rounds=3 seconds=4 threads=2 closes="client server rst" modes=$'none idle stats serve serve-lean top trace bpftrace'
+rounds=3 seconds=4 threads=2 closes="client server rst" modes=$'none idle stats serve serve-lean top trace tcpstates tcplife bpftrace'
+bpf_stats=1
 while (($#)); do
   case $1 in
     --rounds) rounds=$2; shift 2; ((rounds >= 1 && rounds <= 200)) || { echo "--rounds: 1..200" >&2; exit 2; } ;;
@@ -23,7 +28,8 @@ while (($#)); do
     --threads) threads=$2; shift 2 ;;
     --closes) closes=$2; shift 2 ;;
     --modes) modes=$2; shift 2 ;;
-    *) echo "usage: churn_overhead.sh [--rounds N] [--seconds S] [--threads K] [--closes LIST] [--modes LIST]" >&2
+    --no-bpf-stats) bpf_stats=0; shift ;;
+    *) echo "usage: churn_overhead.sh [--rounds N] [--seconds S] [--threads K] [--closes LIST] [--modes LIST] [--no-bpf-stats]" >&2
        exit 2 ;;
   esac
 done
@@ -32,8 +38,13 @@ done
 WORK=$(mktemp -d /tmp/tsbench-churn.XXXXXX)
 source "$here/lib.sh"
 trap 'bench_cleanup; rm -rf "$WORK"' EXIT
+trap 'exit 130' INT TERM  # through the EXIT trap: the sysctl is restored, namespaces deleted
 
-results=$WORK/results  # close round mode rate connections cpu_s events lost
+((bpf_stats)) && { bpf_stats_enable || bpf_stats=0; }
+
+# close round mode rate connections cpu_s events lost, then from the BPF run-time stats:
+# state_ns state_cnt retrans_ns retrans_cnt reset_ns reset_cnt
+results=$WORK/results
 declare -A unavailable=()
 
 # Client-closed connections leave TIME_WAIT sockets behind for 60 s, and connect() slows as they
@@ -58,16 +69,22 @@ for close in $closes; do
         continue
       fi
       c0=0; [[ $mode != none ]] && c0=$(cpu_ticks "$MODE_PID")
+      : >"$WORK/bpf.before"
+      ((bpf_stats)) && [[ $mode != none ]] && bpf_prog_stats "$MODE_PID" >"$WORK/bpf.before"
       # Client closes leave TIME_WAIT on the client: 64 source addresses keep ports from running out.
       sources=1; [[ $close == client ]] && sources=64
       line=$(in_ns "$ns" "$BENCH_BIN/churn" --seconds "$seconds" --threads "$threads" --close "$close" --addr "$addr" \
         --sources "$sources")
       # stats reports once a second: wait for a report that covers the whole load.
       [[ $mode == stats ]] && sleep 1.3 || sleep 0.3
-      cpu=0 crashed=""
+      cpu=0 crashed="" kern="0 0 0 0 0 0"
       if [[ $mode != none ]]; then
         alive "$MODE_PID" || crashed=yes
         cpu=$(ticks_to_s $(($(cpu_ticks "$MODE_PID") - c0)))
+        if ((bpf_stats)); then
+          bpf_prog_stats "$MODE_PID" >"$WORK/bpf.after"
+          kern=$(bpf_stats_delta "$WORK/bpf.before" "$WORK/bpf.after")
+        fi
       fi
       mode_stop "$mode"
       # The kernel purges the namespace's TIME_WAIT sockets in the background: let it finish.
@@ -88,11 +105,14 @@ for close in $closes; do
             read -r delivered not_written lost <<<"$(sed -E 's/^tcpsight: ([0-9]+) .*: ([0-9]+) not written.*, ([0-9]+) dropped$/\1 \2 \3/' <<<"$summary")"
             events=$((delivered + not_written + lost))
           fi ;;
+        tcpstates | tcplife) lost=$(peer_lost "$WORK/$mode.err") ;;
       esac
       rate=$(field rate "$line") conns=$(field connections "$line")
-      echo "$close $r $mode ${rate:-0} ${conns:-0} $cpu ${events:--} ${lost:--}" >>"$results"
-      printf 'bench: churn close=%s round %d/%d %-8s %8s conn/s  cpu %ss  events %s  lost %s\n' \
-        "$close" "$r" "$rounds" "$mode" "${rate:-0}" "$cpu" "$events" "$lost" >&2
+      echo "$close $r $mode ${rate:-0} ${conns:-0} $cpu ${events:--} ${lost:--} $kern" >>"$results"
+      read -r kst_ns kst_n _ kretr_n _ krst_n <<<"$kern"
+      printf 'bench: churn close=%s round %d/%d %-9s %8s conn/s  cpu %ss  events %s  lost %s  BPF runs: state %s (%s ns/run) rst %s retr %s\n' \
+        "$close" "$r" "$rounds" "$mode" "${rate:-0}" "$cpu" "$events" "$lost" "$kst_n" \
+        "$( ((kst_n)) && awk -v t="$kst_ns" -v n="$kst_n" 'BEGIN {printf "%.0f", t / n}' || echo -)" "$krst_n" "$kretr_n" >&2
       sleep 0.3
     done
   done
@@ -100,7 +120,8 @@ done
 
 echo "## Churn overhead: connections/s kept with a monitor attached (loopback, $threads client threads, ${seconds}s x $rounds rounds per mode, interleaved)"
 echo
-printf '%-7s %-9s %11s %8s %8s %12s %22s  %s\n' close mode median_cps vs_none vs_idle cpu_s/1M_ev events_lost command
+printf '%-7s %-9s %11s %8s %8s %12s %22s %10s %8s %9s  %s\n' close mode median_cps vs_none vs_idle cpu_s/1M_ev events_lost \
+  kns/state kns/rst kns/retr command
 for close in $closes; do
   [[ -s $results ]] || break
   # Events per connection from the kernel's own counter (events_seen, read by `stats`).
@@ -117,17 +138,21 @@ for close in $closes; do
       $1 == c && $3 == "none" { nb++; base[nb] = $4 }
       $1 == c && $3 == "idle" { ni++; idle[ni] = $4 }
       $1 == c && $3 == m { k++; rate[k] = $4; conns += $5; cpu += $6
-                           if ($7 != "-") { ev += $7; lost += $8; counted = 1 } }
+                           if ($7 != "-") { ev += $7; counted = 1 }
+                           if ($8 != "-") { lost += $8; lost_counted = 1 }
+                           kt["state"] += $9; kn["state"] += $10; kt["retr"] += $11; kn["retr"] += $12
+                           kt["rst"] += $13; kn["rst"] += $14 }
       END {
         if (!k) exit
         r = med(rate, k); b = nb ? med(base, nb) : 0; i = ni ? med(idle, ni) : 0
         events = conns * epc
         cpu_per = (m == "none" || !events) ? "-" : sprintf("%.2f", cpu / events * 1e6)
-        if (counted && (m == "trace")) lost_txt = sprintf("%d of %d (%.2f%%)", lost, ev, ev ? 100 * lost / ev : 0)
-        else if (counted) lost_txt = sprintf("%d", lost)
+        if (counted && lost_counted && (m == "trace")) lost_txt = sprintf("%d of %d (%.2f%%)", lost, ev, ev ? 100 * lost / ev : 0)
+        else if (lost_counted) lost_txt = sprintf("%d", lost)
         else lost_txt = "-"
-        printf "%-7s %-9s %11d %8s %8s %12s %22s  %s\n", c, m, r, (b ? sprintf("%.3f", r / b) : "-"),
-               (i ? sprintf("%.3f", r / i) : "-"), cpu_per, lost_txt, cmd
+        for (p in kn) kns[p] = kn[p] ? sprintf("%.0f", kt[p] / kn[p]) : "-"
+        printf "%-7s %-9s %11d %8s %8s %12s %22s %10s %8s %9s  %s\n", c, m, r, (b ? sprintf("%.3f", r / b) : "-"),
+               (i ? sprintf("%.3f", r / i) : "-"), cpu_per, lost_txt, kns["state"], kns["rst"], kns["retr"], cmd
       }' "$results"
   done
   echo "        (${close}: $epc events per connection, $epc_note)"
@@ -136,4 +161,13 @@ echo
 echo "vs_none: median rate / median rate with nothing attached; vs_idle: against the idle control"
 echo "(sleep), whose distance from 1.000 is the noise floor. cpu_s/1M_ev: the monitor's own CPU"
 echo "(utime+stime) per million events in its namespace; for trace, lost counts the events the ring"
-echo "buffer had no room for, out of events shown + lost."
+echo "buffer had no room for, out of events shown + lost; for tcpstates and tcplife, the events their"
+echo "\"lost N events on CPU #C\" lines on stderr report (their perf buffer was full)."
+if ((bpf_stats)); then
+  echo "kns/state: in-kernel ns per state change: run_time_ns / run_cnt of the monitor's program on"
+  echo "sock:inet_sock_set_state (kernel.bpf_stats_enabled=1), over all rounds; kns/rst and kns/retr: the same for"
+  echo "its reset and retransmit programs, when they ran. The program's own run only: for a classic"
+  echo "tracepoint (bpftrace, tcpstates, tcplife) the kernel first fills a perf trace record, which is not"
+  echo "counted; tcpsight's tp_btf programs are called without it. Runs are counted machine-wide: a tcpsight"
+  echo "program also runs (and returns at once) for other namespaces' events."
+fi

@@ -10,6 +10,7 @@ BENCH_NETNS=()  # namespaces this run created
 BENCH_PIDS=()   # background processes this run started
 BENCH_TMUX=""   # tmux server socket name, when a mode needed one
 BENCH_SERVE_PORT=9977
+BENCH_BPF_STATS_PREV=""  # kernel.bpf_stats_enabled before bpf_stats_enable, restored by bench_cleanup
 
 die() { echo "bench: $*" >&2; exit 1; }
 
@@ -105,6 +106,8 @@ mode_command() {
     top) echo "tcpsight top (in a detached tmux session)" ;;
     trace) echo "tcpsight trace --json > /dev/null" ;;
     bpftrace) echo "bpftrace counting inet_sock_set_state into a map" ;;
+    tcpstates) echo "tcpstates (libbpf-tools) > /dev/null: every state change through a perf buffer" ;;
+    tcplife) echo "tcplife (libbpf-tools) > /dev/null: one line per closed connection" ;;
     none) echo "nothing attached (baseline)" ;;
   esac
 }
@@ -131,6 +134,12 @@ mode_start() {
       ensure_tracefs
       "${enter[@]}" bpftrace -e 'tracepoint:sock:inet_sock_set_state { @[args->oldstate, args->newstate] = count(); }' \
         >"$out" 2>"$err" & ;;
+    tcpstates | tcplife)
+      # libbpf-tools: Debian 12 installs them in /usr/sbin. They see every namespace, as bpftrace.
+      local tool
+      tool=$(command -v "$name" || echo "/usr/sbin/$name")
+      [[ -x $tool ]] || { MODE_WHY="$name not installed (Debian package libbpf-tools)"; return 1; }
+      "${enter[@]}" "$tool" >/dev/null 2>"$err" & ;;
     top)
       BENCH_TMUX=${BENCH_TMUX:-tsbench-$$}
       tmux -L "$BENCH_TMUX" kill-server 2>/dev/null || true
@@ -161,6 +170,11 @@ mode_ready() {
       stats) [[ -s $dir/$name.out ]] && return 0 ;;
       trace) grep -q "tracing TCP" "$dir/$name.err" 2>/dev/null && return 0 ;;
       bpftrace) grep -q "Attaching" "$dir/$name.out" 2>/dev/null && return 0 ;;
+      # Their header line goes to /dev/null (and would sit in stdio's buffer anyway): they print it
+      # right after perf_buffer__new, which follows the attach. So ready = the process holds a BPF
+      # link (attached) and an epoll fd (its perf buffer).
+      tcpstates | tcplife) holds_fd "$MODE_PID" 'anon_inode:bpf_link' && holds_fd "$MODE_PID" 'anon_inode:\[eventpoll\]' &&
+        return 0 ;;
       top) ((i >= 15)) && [[ -n $(tmux -L "$BENCH_TMUX" capture-pane -p -t top 2>/dev/null | tr -d ' \n') ]] && return 0 ;;
       serve | serve-lean | serve-all)
         if in_ns "$ns" curl -sf -o /dev/null --max-time 2 "http://127.0.0.1:$BENCH_SERVE_PORT/metrics"; then
@@ -194,6 +208,80 @@ mode_stop() {
   MODE_HELPER_PID=""
 }
 
+# True when process $1 has an open fd whose link target matches the extended regex $2.
+holds_fd() {
+  local f
+  for f in /proc/"$1"/fd/*; do
+    [[ $(readlink "$f" 2>/dev/null) =~ ^$2$ ]] && return 0
+  done
+  return 1
+}
+
+# Events the libbpf-tools report losing: "lost N events on CPU #C" lines on their stderr.
+peer_lost() { { grep -o 'lost [0-9]* events' "$1" 2>/dev/null || true; } | awk '{n += $2} END {print n + 0}'; }
+
+# --- BPF run-time statistics -----------------------------------------------------------------
+# kernel.bpf_stats_enabled=1 makes the kernel time every BPF program run (run_time_ns, run_cnt in
+# each program fd's fdinfo). It is a machine-wide sysctl: bpf_stats_enable saves the value it finds
+# and bench_cleanup (the EXIT trap) puts it back. Timing adds two clock reads to every run of every
+# program on the machine, in every mode alike.
+
+bpf_stats_enable() {
+  [[ -r /proc/sys/kernel/bpf_stats_enabled ]] || { echo "bench: no kernel.bpf_stats_enabled: no in-kernel times" >&2; return 1; }
+  BENCH_BPF_STATS_PREV=$(cat /proc/sys/kernel/bpf_stats_enabled)
+  echo 1 >/proc/sys/kernel/bpf_stats_enabled || { BENCH_BPF_STATS_PREV=""; return 1; }
+  echo "bench: kernel.bpf_stats_enabled=1 for this run (was $BENCH_BPF_STATS_PREV; restored on exit)" >&2
+}
+
+bpf_stats_restore() {
+  [[ -n $BENCH_BPF_STATS_PREV ]] || return 0
+  echo "$BENCH_BPF_STATS_PREV" >/proc/sys/kernel/bpf_stats_enabled 2>/dev/null || true
+  BENCH_BPF_STATS_PREV=""
+}
+
+declare -A BENCH_PROG_NAME=()  # prog id -> name (bpftool prog show id N)
+
+# What a program does, from its name (bpftool shows at most 15 characters of a name without BTF):
+# state (attached to sock:inet_sock_set_state), retrans, reset, or other.
+#   tcpsight: on_state_change, on_retransmit*, on_synack_retra*, on_*reset*
+#   tcpstates: handle_set_state; tcplife: inet_sock_set_state; bpftrace: inet_sock_set_s(tate)
+bpf_prog_role() {
+  case $1 in
+    on_state_change | handle_set_state | inet_sock_set_s*) echo state ;;
+    *retrans* | *_retra*) echo retrans ;;
+    *reset*) echo reset ;;
+    *) echo other ;;
+  esac
+}
+
+# "id role run_time_ns run_cnt" for each BPF program whose fd process $1 holds: the monitor's own
+# programs (another monitor's, or another session's, are held by other processes).
+bpf_prog_stats() {
+  local pid=$1 f id name
+  for f in /proc/"$pid"/fdinfo/*; do
+    [[ $(readlink "/proc/$pid/fd/${f##*/}" 2>/dev/null) == anon_inode:bpf-prog ]] || continue
+    id=$(awk '$1 == "prog_id:" {print $2}' "$f" 2>/dev/null)
+    [[ -n $id ]] || continue
+    name=${BENCH_PROG_NAME[$id]:-}
+    if [[ -z $name ]]; then
+      name=$(bpftool prog show id "$id" --json 2>/dev/null | grep -o '"name":"[^"]*"' | head -n 1 | cut -d'"' -f4)
+      BENCH_PROG_NAME[$id]=${name:-unknown}
+    fi
+    awk -v id="$id" -v role="$(bpf_prog_role "${BENCH_PROG_NAME[$id]}")" '
+      $1 == "run_time_ns:" {t = $2} $1 == "run_cnt:" {c = $2}
+      END {print id, role, t + 0, c + 0}' "$f" 2>/dev/null
+  done
+}
+
+# Differences of two bpf_prog_stats outputs, summed per role:
+# "state_ns state_cnt retrans_ns retrans_cnt reset_ns reset_cnt".
+bpf_stats_delta() {
+  awk 'NR == FNR {t[$1] = $3; c[$1] = $4; next}
+       ($1 in t) {dt[$2] += $3 - t[$1]; dc[$2] += $4 - c[$1]}
+       END {printf "%d %d %d %d %d %d\n", dt["state"], dc["state"], dt["retrans"], dc["retrans"], dt["reset"], dc["reset"]}' \
+    "$1" "$2"
+}
+
 # --- cleanup ---------------------------------------------------------------------------------
 
 # Called from the EXIT trap: nothing in it may fail (set -e would change the exit status).
@@ -204,5 +292,6 @@ bench_cleanup() {
   done
   if [[ -n $BENCH_TMUX ]]; then tmux -L "$BENCH_TMUX" kill-server 2>/dev/null || true; fi
   for ns in "${BENCH_NETNS[@]}"; do netns_delete "$ns"; done
+  bpf_stats_restore
   true
 }

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # run.sh: tcpsight's benchmark suite in one command (see bench/README.md).
 #
-#   sudo bench/run.sh            the full suite, about 35 minutes
+#   sudo bench/run.sh            the full suite, about 40 minutes
 #   sudo bench/run.sh --quick    a short version, under 5 minutes (a smoke run: numbers are rough)
+#   sudo bench/run.sh --only soak   the soak alone: 20 minutes (not part of the default list)
 #
 # Options:
-#   --only LIST        comma-separated parts to run: micro,memory,snapshot,churn,namespaces,top (default: all)
+#   --only LIST        comma-separated parts to run: micro,memory,snapshot,churn,namespaces,top,soak
+#                      (default: all but soak)
+#   --soak-minutes N   length of the soak (default 20, 2 with --quick)
 #   --build-dir DIR    where to build (default: build, as scripts/build.sh)
 #
 # Builds tcpsight and the bench programs, runs each part, and prints a summary of every part's
@@ -16,18 +19,21 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
 
-quick=0 only="micro,memory,snapshot,churn,namespaces,top" build_dir=$repo/build
+quick=0 only="micro,memory,snapshot,churn,namespaces,top" build_dir=$repo/build soak_minutes=""
 while (($#)); do
   case $1 in
     --quick) quick=1; shift ;;
     --only) only=$2; shift 2 ;;
     --build-dir) build_dir=$(realpath -m "$2"); shift 2 ;;
+    --soak-minutes) soak_minutes=$2; shift 2
+      [[ $soak_minutes =~ ^[0-9]+$ ]] && ((soak_minutes >= 1 && soak_minutes <= 60)) || { echo "--soak-minutes: 1..60" >&2; exit 2; } ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-    *) echo "usage: bench/run.sh [--quick] [--only micro,memory,snapshot,churn,namespaces,top] [--build-dir DIR]" >&2; exit 2 ;;
+    *) echo "usage: bench/run.sh [--quick] [--only micro,memory,snapshot,churn,namespaces,top,soak] [--soak-minutes N] [--build-dir DIR]" >&2
+       exit 2 ;;
   esac
 done
 for part in ${only//,/ }; do
-  [[ $part =~ ^(micro|memory|snapshot|churn|namespaces|top)$ ]] || { echo "bench: unknown part '$part'" >&2; exit 2; }
+  [[ $part =~ ^(micro|memory|snapshot|churn|namespaces|top|soak)$ ]] || { echo "bench: unknown part '$part'" >&2; exit 2; }
 done
 [[ $(id -u) -eq 0 ]] || { echo "bench: needs root (BPF, network namespaces): sudo bench/run.sh" >&2; exit 1; }
 for tool in cmake nsenter ip ss curl; do
@@ -50,6 +56,7 @@ if ((quick)); then
   memory_args=(--connections 100000)
   snapshot_args=(--sizes 20000 --runs 5)
   churn_args=(--rounds 2 --seconds 1.5)
+  soak_args=(--minutes "${soak_minutes:-2}")
   namespaces_args=(--counts "1 50" --big 20000 --runs 3)
   namespaces_churn_args=(--rounds 2 --seconds 1.5 --modes "none serve serve-all")
   top_args=(--pairs 1000 --seconds 2 --runs 2)
@@ -58,6 +65,7 @@ else
   memory_args=(--connections 1000000)
   snapshot_args=(--sizes "20000 100000" --runs 10)
   churn_args=(--rounds 5 --seconds 5)
+  soak_args=(--minutes "${soak_minutes:-20}")
   namespaces_args=(--counts "1 50 200" --big 100000 --runs 9)
   namespaces_churn_args=(--rounds 7 --seconds 5 --modes "none serve serve-all")
   top_args=(--pairs 5000 --seconds 10 --runs 5)
@@ -91,10 +99,13 @@ run_part() {
 [[ ,$only, == *,micro,* ]] && run_part micro micro.sh "${micro_args[@]}"
 [[ ,$only, == *,memory,* ]] && run_part memory memory.sh "${memory_args[@]}"
 [[ ,$only, == *,snapshot,* ]] && run_part snapshot snapshot_cost.sh "${snapshot_args[@]}"
+# churn: churn_overhead.sh's default modes, the peers (tcpstates, tcplife, bpftrace) included.
 [[ ,$only, == *,churn,* ]] && run_part churn churn_overhead.sh "${churn_args[@]}"
 [[ ,$only, == *,namespaces,* ]] && run_part namespaces namespaces.sh "${namespaces_args[@]}"
 [[ ,$only, == *,namespaces,* ]] && run_part namespaces-churn churn_overhead.sh "${namespaces_churn_args[@]}"
 [[ ,$only, == *,top,* ]] && run_part top top_cost.sh "${top_args[@]}"
+# soak: its samples, serve/trace/top stderr and soak-rss.png go into the results directory.
+[[ ,$only, == *,soak,* ]] && run_part soak soak.sh "${soak_args[@]}" --out "$results"
 echo "- total time: $((SECONDS - start)) s; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$summary"
 
 echo >&2

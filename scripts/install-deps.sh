@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages tcpsight needs to build, run, test and benchmark; only what is missing.
 set -euo pipefail
+# libbpf-tools (tcpstates, tcplife: the bench's peers) and gnuplot-nox (the soak's plot) start no services.
 packages=(
   build-essential cmake pkg-config clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
   libcli11-dev libfmt-dev nlohmann-json3-dev libcpp-httplib-dev libncurses-dev libgtest-dev libbenchmark-dev
-  iproute2 iptables tmux procps gawk hyperfine prometheus prometheus-node-exporter bpftrace
+  iproute2 iptables tmux procps gawk hyperfine prometheus prometheus-node-exporter bpftrace libbpf-tools gnuplot-nox
   qemu-system-x86 busybox-static cpio kmod xz-utils podman runc
 )
 missing=()
