@@ -38,7 +38,9 @@ std::vector<ts_sock_record> small_host() {
 
 TEST(MetricsRender, EveryFamilyTheIssueNamesIsThereWithHelpAndType) {
   ts_counters c{};
-  const auto e = render_text(input_of(small_host(), c, {{"TcpExt.ListenOverflows", 0}, {"Tcp.ActiveOpens", 5}}));
+  ScrapeInput in = input_of(small_host(), c, {{"TcpExt.ListenOverflows", 0}, {"Tcp.ActiveOpens", 5}});
+  in.durations = true;  // serve --connection-durations
+  const auto e = render_text(in);
   for (const char* family :
        {"tcpsight_sockets", "tcpsight_state_transitions_total", "tcpsight_retransmits_total",
         "tcpsight_synack_retransmits_total", "tcpsight_resets_total", "tcpsight_time_wait_entered_total",
@@ -136,6 +138,17 @@ TEST(MetricsRender, Log2MicrosecondSlotsBecomeSecondsBucketsAtTheSlotBoundaries)
       EXPECT_GE(v, previous) << s.name << " le=" << s.labels.at("le");
       previous = v;
     }
+}
+
+TEST(MetricsRender, ConnectionDurationsAreShownOnlyWhenAskedFor) {
+  ts_counters c{};
+  c.connection_duration_us[4] = 2;
+  ScrapeInput in = input_of(small_host(), c);
+  EXPECT_EQ(render_text(in).families.count("tcpsight_connection_duration_seconds"), 0u)
+      << "not measured without --connection-durations: not shown as empty";
+  EXPECT_TRUE(render_text(in).families.count("tcpsight_connect_latency_seconds")) << "kept without storage";
+  in.durations = true;
+  EXPECT_EQ(render_text(in).value("tcpsight_connection_duration_seconds_count"), "2");
 }
 
 TEST(MetricsRender, WithoutHistogramsTheirFamiliesAreLeftOutNotShownEmpty) {

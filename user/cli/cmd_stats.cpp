@@ -58,11 +58,12 @@ std::vector<std::string> detail_names(const std::string& list) {
 // What the running kernel offers, so that a script can tell which figures it may expect.
 nlohmann::json with_kernel(nlohmann::json report) {
   const KernelFacts& k = kernel_facts();
+  const TracepointFacts& tp = tracepoint_facts();
   report["kernel"] = {{"release", k.release},
                       {"hz", k.hz},
                       {"hz_source", k.hz_source},
-                      {"retransmit_reports_errors", k.retransmit_reports_errors},
-                      {"reset_reports_reason", k.reset_reports_reason},
+                      {"retransmit_reports_errors", tp.retransmit_reports_errors},
+                      {"reset_reports_reason", tp.reset_reports_reason},
                       {"child_tuple_at_syn_recv", k.child_tuple_at_syn_recv}};
   return report;
 }

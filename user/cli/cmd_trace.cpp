@@ -96,7 +96,7 @@ int run_trace(const TraceOptions& options) {
   OwnerAttribution owners({.self_tgid = static_cast<uint32_t>(getpid())});
   OwnedEventStream stream(netns, owners);
   const Clock clock = Clock::now();
-  const std::vector<std::string>& reasons = kernel_facts().reset_reasons;
+  const std::vector<std::string>& reasons = tracepoint_facts().reset_reasons;
 
   StopAwareOutput out(STDOUT_FILENO);
   const bool fields = !options.fields.empty();

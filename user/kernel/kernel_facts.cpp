@@ -107,7 +107,13 @@ KernelFacts probe() {
     throw UserError(fmt::format("tcpsight needs Linux {}.{} or later; this is {}", kOldestKernel.major,
                                 kOldestKernel.minor, facts.release),
                     "older kernels lack what keeps its counts exact (see README, Kernels)");
+  facts.child_tuple_at_syn_recv = facts.version >= KernelVersion{6, 15};
+  find_hz(facts);
+  return facts;
+}
 
+TracepointFacts probe_tracepoints() {
+  TracepointFacts facts;
   BtfPtr vmlinux(btf__load_vmlinux_btf(), btf__free);
   if (!vmlinux)
     throw UserError(std::string("cannot read the kernel's BTF: ") + std::strerror(errno),
@@ -118,9 +124,7 @@ KernelFacts probe() {
       throw UserError(fmt::format("this kernel has no tracepoint {} (BTF has no btf_trace_{})", tp, tp));
   facts.retransmit_reports_errors = tracepoint_arguments(vmlinux.get(), "tcp_retransmit_skb") >= 3;
   facts.reset_reports_reason = tracepoint_arguments(vmlinux.get(), "tcp_send_reset") >= 3;
-  facts.child_tuple_at_syn_recv = facts.version >= KernelVersion{6, 15};
   facts.reset_reasons = enum_names(vmlinux.get(), "sk_rst_reason", "SK_RST_REASON_");
-  find_hz(facts);
   return facts;
 }
 
@@ -128,6 +132,11 @@ KernelFacts probe() {
 
 const KernelFacts& kernel_facts() {
   static const KernelFacts facts = probe();
+  return facts;
+}
+
+const TracepointFacts& tracepoint_facts() {
+  static const TracepointFacts facts = probe_tracepoints();
   return facts;
 }
 

@@ -38,7 +38,7 @@ void check_bpf_prerequisites() {
   if (!std::filesystem::exists("/sys/kernel/btf/vmlinux"))
     throw UserError("no kernel BTF at /sys/kernel/btf/vmlinux",
                     "tcpsight needs a kernel built with CONFIG_DEBUG_INFO_BTF=y (5.8 or later)");
-  kernel_facts();  // the kernel's version, tracepoints and CONFIG_HZ: one clear line if one is amiss
+  kernel_facts();  // the kernel's version and CONFIG_HZ: one clear line if one is amiss
 }
 
 void check_namespace_prerequisites(const char* option) {

@@ -25,7 +25,7 @@ Tracer::Tracer(const TracerOptions& options) {
   ncpus_ = libbpf_num_possible_cpus();
   if (ncpus_ <= 0) throw_kernel_error("cannot count possible CPUs", ncpus_);
 
-  const KernelFacts& kernel = kernel_facts();
+  const TracepointFacts& kernel = tracepoint_facts();
   skel_.reset(tcpstates__open());
   if (!skel_) throw_kernel_error("cannot open the tracepoint programs", -errno);
   // One variant of each tracepoint whose arguments changed: the verifier refuses the other.
@@ -36,7 +36,7 @@ Tracer::Tracer(const TracerOptions& options) {
   skel_->rodata->target_netns = options.netns;
   skel_->rodata->stream_kinds = options.stream_kinds;
   skel_->rodata->track_sockets = options.track_sockets;
-  skel_->rodata->jiffies_per_second = kernel.hz;
+  skel_->rodata->jiffies_per_second = kernel_facts().hz;
   skel_->rodata->per_netns = options.netns_slots > 0;
   if (int err = bpf_map__set_max_entries(skel_->maps.netns_counters, std::max<__u32>(options.netns_slots, 1)); err)
     throw_kernel_error("cannot size the per-namespace counters", err);
