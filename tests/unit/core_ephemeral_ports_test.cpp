@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <map>
+#include <set>
+#include <string>
 #include <vector>
 
 #include "core/ephemeral_ports.hpp"
@@ -74,6 +77,50 @@ TEST(EphemeralPorts, RanksDestinationsByPortsThenTimeWaitThenAddress) {
   EXPECT_EQ(format_address(d[2].addr), "10.0.0.9") << "one port each: more TIME_WAIT first";
   EXPECT_EQ(format_address(d[3].addr), "10.0.0.7") << "then by address";
   EXPECT_EQ(format_address(d[4].addr), "10.0.0.8");
+}
+
+}  // namespace
+}  // namespace tcpsight
+
+namespace tcpsight {
+namespace {
+
+// Against a plain reference (a set of local ports per destination) over many sockets to many
+// destinations, IPv4 and IPv6, from several local addresses: the counts of the one-sort version.
+TEST(EphemeralPorts, MatchesAPlainCountOverManySockets) {
+  using namespace top_test;
+  const PortRange range{32768, 60999};
+  std::vector<ts_sock_record> records;
+  std::map<std::string, std::set<uint16_t>> ports;
+  std::map<std::string, uint64_t> time_wait_count;
+  uint32_t seed = 12345;
+  const auto next = [&seed] { return seed = seed * 1103515245u + 12345u, (seed >> 8) & 0xffff; };
+  const char* remotes[] = {"10.0.0.2", "10.0.0.3", "fd00::2", "fd00::3"};
+  const char* v4_locals[] = {"10.0.0.1", "10.0.0.9"};
+  const char* v6_locals[] = {"fd00::1", "fd00::9"};
+  for (int i = 0; i < 20000; ++i) {
+    const size_t r = next() % 4;
+    const bool v6 = r >= 2;
+    const char* local = (v6 ? v6_locals : v4_locals)[next() % 2];
+    const auto sport = static_cast<uint16_t>(32768 + next() % 3000);
+    const auto dport = static_cast<uint16_t>(next() % 2 ? 80 : 443);
+    const bool tw = next() % 3 == 0;
+    records.push_back(tw ? time_wait(local, sport, remotes[r], dport, 1000)
+                         : record(TS_ESTABLISHED, local, sport, remotes[r], dport));
+    const std::string key = std::string(remotes[r]) + "/" + std::to_string(dport);
+    ports[key].insert(sport);
+    time_wait_count[key] += tw;
+  }
+  const auto d = ephemeral_ports_by_destination(records, range);
+  ASSERT_EQ(d.size(), ports.size());
+  for (const DestinationPorts& x : d) {
+    const std::string addr = format_endpoint(x.addr, x.port);
+    const std::string host = addr.front() == '[' ? addr.substr(1, addr.find(']') - 1) : addr.substr(0, addr.rfind(':'));
+    const std::string key = host + "/" + std::to_string(x.port);
+    ASSERT_TRUE(ports.count(key)) << key;
+    EXPECT_EQ(x.ports_in_use, ports[key].size()) << key;
+    EXPECT_EQ(x.time_wait, time_wait_count[key]) << key;
+  }
 }
 
 }  // namespace
