@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <arpa/inet.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -11,6 +10,7 @@
 #include <iterator>
 #include <cstring>
 #include <ctime>
+#include <vector>
 
 #include "core/address.hpp"
 #include "core/display_name.hpp"
@@ -78,7 +78,6 @@ std::string_view comm_text(const Owner& owner, std::string& scratch) {
   scratch = safe_display_name(comm, sizeof ts_event{}.comm);
   return scratch;
 }
-
 
 // The microseconds are cut (not rounded) from the event's own nanoseconds. Taking them
 // from the sum as a double would not do: at 1.7e9 s a double resolves 0.24 us, so 2.6 s showed as
@@ -179,7 +178,7 @@ void append_json_string(fmt::memory_buffer& out, std::string_view text) {
     } else if (c < 0x20 || c >= 0x7f) {
       static constexpr char kHex[] = "0123456789abcdef";  // bytes above ASCII as Latin-1: \u00XX
       const char escape[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xf]};
-      out.append(escape, escape + sizeof escape);
+      append_text(out, {escape, sizeof escape});
     } else {
       out.push_back(ch);
     }
@@ -258,12 +257,39 @@ void append_json_value(fmt::memory_buffer& out, TraceField f, const EventView& v
   }
 }
 
+// "name": of each field, padded so that one fixed-size copy writes it (the longest, "fin_wait2_timewait":, is 21).
+struct JsonKey {
+  char text[24] = {};
+  uint8_t size = 0;
+};
+
+const JsonKey& json_key(TraceField f) {
+  static const std::vector<JsonKey> keys = [] {
+    std::vector<JsonKey> out;
+    for (const TraceField field : all_trace_fields()) {
+      const auto i = static_cast<size_t>(field);
+      if (out.size() <= i) out.resize(i + 1);
+      const auto r = fmt::format_to_n(out[i].text, sizeof out[i].text, "\"{}\":", trace_field_name(field));
+      out[i].size = static_cast<uint8_t>(r.size);
+    }
+    return out;
+  }();
+  return keys[static_cast<size_t>(f)];
+}
+
+void append_key(fmt::memory_buffer& out, TraceField f) {
+  const JsonKey& key = json_key(f);
+  const size_t size = out.size();
+  out.reserve(size + sizeof key.text);
+  std::memcpy(out.data() + size, key.text, sizeof key.text);
+  out.resize(size + key.size);
+}
+
 void append_json_object(fmt::memory_buffer& out, std::span<const TraceField> fields, const EventView& v) {
   out.push_back('{');
   for (size_t i = 0; i < fields.size(); ++i) {
     if (i) out.push_back(',');
-    append_quoted(out, trace_field_name(fields[i]));
-    out.push_back(':');
+    append_key(out, fields[i]);
     append_json_value(out, fields[i], v);
   }
   out.push_back('}');

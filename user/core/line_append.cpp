@@ -12,7 +12,7 @@ namespace {
 void append_digits_padded6(fmt::memory_buffer& out, uint64_t n) {
   char digits[6];
   for (int i = 5; i >= 0; --i, n /= 10) digits[i] = static_cast<char>('0' + n % 10);
-  out.append(digits, digits + 6);
+  append_text(out, {digits, 6});
 }
 
 void append_fixed6_parts(fmt::memory_buffer& out, uint64_t whole, uint64_t micros) {

@@ -7,18 +7,26 @@
 #include <fmt/format.h>
 
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 
 namespace tcpsight {
 
+// fmt's append() without its out-of-line call when the buffer has room, as a reused one has.
 inline void append_text(fmt::memory_buffer& out, std::string_view text) {
-  out.append(text.data(), text.data() + text.size());
+  const size_t size = out.size();
+  if (out.capacity() - size < text.size()) {
+    out.append(text.data(), text.data() + text.size());
+    return;
+  }
+  std::memcpy(out.data() + size, text.data(), text.size());
+  out.resize(size + text.size());
 }
 
 // fmt's "{}" of an unsigned integer.
 inline void append_decimal(fmt::memory_buffer& out, uint64_t n) {
   const fmt::format_int digits(n);
-  out.append(digits.data(), digits.data() + digits.size());
+  append_text(out, {digits.data(), digits.size()});
 }
 
 // fmt's "{:.6f}".
