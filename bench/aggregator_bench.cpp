@@ -169,6 +169,30 @@ void BM_TraceJson(benchmark::State& state) {
 }
 BENCHMARK(BM_TraceJson);
 
+// The owners trace hands the formatter with each event (here the ones the events name).
+std::vector<tcpsight::Owner> owners_of(const std::vector<ts_event>& events) {
+  std::vector<tcpsight::Owner> out;
+  for (const ts_event& e : events) out.push_back(tcpsight::named_by_event(e));
+  return out;
+}
+
+// What trace runs per event: the line appended to one buffer reused for every event.
+void BM_TraceJsonIntoBuffer(benchmark::State& state) {
+  const auto events = state_events(100);
+  const tcpsight::Clock clock = tcpsight::Clock::now();
+  const auto owners = owners_of(events);
+  fmt::memory_buffer line;
+  size_t i = 0;
+  for (auto _ : state) {
+    line.clear();
+    tcpsight::append_trace_json(line, events[i], owners[i], clock);
+    benchmark::DoNotOptimize(line.data());
+    if (++i == events.size()) i = 0;
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_TraceJsonIntoBuffer);
+
 void BM_FormatTraceLine(benchmark::State& state) {
   const auto events = state_events(100);
   const tcpsight::Clock clock = tcpsight::Clock::now();
@@ -180,6 +204,22 @@ void BM_FormatTraceLine(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_FormatTraceLine);
+
+void BM_FormatTraceLineIntoBuffer(benchmark::State& state) {
+  const auto events = state_events(100);
+  const tcpsight::Clock clock = tcpsight::Clock::now();
+  const auto owners = owners_of(events);
+  fmt::memory_buffer line;
+  size_t i = 0;
+  for (auto _ : state) {
+    line.clear();
+    tcpsight::append_trace_line(line, events[i], owners[i], clock);
+    benchmark::DoNotOptimize(line.data());
+    if (++i == events.size()) i = 0;
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_FormatTraceLineIntoBuffer);
 
 }  // namespace
 

@@ -5,6 +5,7 @@
 #include "sock_read.bpf.h"
 #include "sock_info.bpf.h"
 #include "timewait.bpf.h"
+#include "stream_filter.bpf.h"
 #include <bpf/bpf_tracing.h>
 #include "tcpsight/abi.h"
 
@@ -209,10 +210,13 @@ static __always_inline __u16 released_local_port(const struct sock *sk)
 }
 
 /* Reserves and fills the common part of a record about `sk`; NULL (and counted) when the buffer
- * is full. The tuple is the socket's own; callers replace it where the kernel's is not yet set. */
+ * is full or trace's filter rules the socket out (bpf/stream_filter.bpf.h). The tuple is the
+ * socket's own; callers replace it where the kernel's is not yet set. */
 static __always_inline struct ts_event *reserve_event(struct ts_counters *c, const struct sock *sk,
 						      enum ts_event_kind kind, const struct sock_info *info)
 {
+	if (stream_filter_skips_sock(sk, kind, c))
+		return NULL;
 	struct ts_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 
 	if (!e) {
@@ -270,6 +274,8 @@ static __always_inline void keep_tuple(struct sock_info *info, struct ts_event *
 
 static __always_inline void submit_event(struct ts_event *e)
 {
+	if (stream_filter_drops(e, percpu_counters())) /* trace's filters, on the finished record */
+		return;
 	/* Batch wake-ups: the reader drains on its own timer, so most records need none. A wake-up
 	 * (an inter-processor interrupt, dear in a VM) goes out only as the queue passes the threshold,
 	 * not for every record after it: a reader that has not drained since was woken already. The

@@ -52,6 +52,9 @@ enum ts_event_flag {
 	 TS_STREAM_BIT(TS_EV_SYNACK_RETRANSMIT) | TS_STREAM_BIT(TS_EV_RESET_SENT) |               \
 	 TS_STREAM_BIT(TS_EV_RESET_RECEIVED))
 
+/* Ports the kernel filter of trace --port holds; with more, user space filters ports alone. */
+#define TS_FILTER_MAX_PORTS 8
+
 /* One ring-buffer record. Addresses in network byte order, ports in host order. */
 struct ts_event {
 	__u64 ts_ns;         /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
@@ -99,6 +102,8 @@ struct ts_counters {
 			       * counted here (in every total above) but in no namespace's own counters */
 	__u64 closed_after_reset[TS_NSTATES]; /* of transitions[old][TS_CLOSE]: the sockets that sent or
 					       * received a reset first, by old state (aborts) */
+	__u64 events_filtered; /* records of streamed kinds trace's kernel filter left out
+				* (bpf/stream_filter.bpf.h): counted above, never queued */
 };
 
 /* Exact counters of one network namespace (--all-namespaces): the per-CPU hash netns_counters,

@@ -1,6 +1,8 @@
 // EventFilter: the trace options --port, --addr, --pid and --state, as a user combines them.
 #include <gtest/gtest.h>
 
+#include <sys/socket.h>
+
 #include "core/event_filter.hpp"
 #include "core_test_input.hpp"
 
@@ -146,6 +148,69 @@ TEST(EventFilter, AllConditionsMustHold) {
   EXPECT_FALSE(f.matches(state_change({"10.0.0.1", 40000, "10.0.0.3", 8080}, TS_CLOSE, TS_SYN_SENT).owner(7, "app")));
   EXPECT_FALSE(f.matches(state_change({"10.0.0.1", 40000, "10.0.0.2", 9090}, TS_CLOSE, TS_SYN_SENT).owner(7, "app")));
   EXPECT_FALSE(f.matches(state_change(kV4, TS_ESTABLISHED, TS_FIN_WAIT1).owner(7, "app")));
+}
+
+// What trace asks the kernel to filter (bpf/stream_filter.bpf.h) before records reach the ring buffer.
+TEST(KernelStreamFilter, EmptyFilterAsksNothing) { EXPECT_EQ(kernel_stream_filter(EventFilter{}), KernelStreamFilter{}); }
+
+TEST(KernelStreamFilter, PortsUpToTheKernelsRoomElseLeftToUserSpace) {
+  EventFilter f;
+  f.ports = {443, 8080};
+  const KernelStreamFilter k = kernel_stream_filter(f);
+  EXPECT_EQ(k.nports, 2u);
+  EXPECT_EQ(k.ports[0], 443);
+  EXPECT_EQ(k.ports[1], 8080);
+
+  f.ports.assign(TS_FILTER_MAX_PORTS + 1, 1);
+  EXPECT_EQ(kernel_stream_filter(f).nports, 0u) << "more ports than the kernel holds: user space alone";
+}
+
+TEST(KernelStreamFilter, IPv4AndIPv4MappedAddressesAreMatchedByTheirIPv4Part) {
+  EventFilter f;
+  f.addr = parse_address("10.0.0.2");
+  KernelStreamFilter k = kernel_stream_filter(f);
+  EXPECT_EQ(k.addr_family, AF_INET);
+  EXPECT_EQ((std::array<uint8_t, 4>{k.addr[0], k.addr[1], k.addr[2], k.addr[3]}), (std::array<uint8_t, 4>{10, 0, 0, 2}));
+
+  f.addr = parse_address("::ffff:10.0.0.2");
+  EXPECT_EQ(kernel_stream_filter(f), k) << "same_host() treats the mapped address as the IPv4 one";
+}
+
+TEST(KernelStreamFilter, IPv6AddressIsMatchedWhole) {
+  EventFilter f;
+  f.addr = parse_address("2001:db8::1");
+  const KernelStreamFilter k = kernel_stream_filter(f);
+  EXPECT_EQ(k.addr_family, AF_INET6);
+  EXPECT_EQ(k.addr, f.addr->bytes);
+}
+
+// A socket whose port the kernel released may show a zero address until keep_tuple() restores its
+// own: only user space, which sees the restored tuple, judges a wildcard filter.
+TEST(KernelStreamFilter, WildcardAddressesAreLeftToUserSpace) {
+  for (const char* any : {"0.0.0.0", "::", "::ffff:0.0.0.0"}) {
+    EventFilter f;
+    f.addr = parse_address(any);
+    EXPECT_EQ(kernel_stream_filter(f).addr_family, 0) << any;
+  }
+}
+
+TEST(KernelStreamFilter, StatesAsReportedWithTimeWaitAsTheHandOver) {
+  EventFilter f;
+  f.states = {TS_NEW_SYN_RECV, TS_ESTABLISHED};
+  KernelStreamFilter k = kernel_stream_filter(f);
+  EXPECT_EQ(k.states, (1u << TS_SYN_RECV) | (1u << TS_ESTABLISHED)) << "request sockets as SYN_RECV";
+  EXPECT_FALSE(k.time_wait);
+
+  f.states = {TS_TIME_WAIT};
+  k = kernel_stream_filter(f);
+  EXPECT_EQ(k.states, 1u << TS_TIME_WAIT);
+  EXPECT_TRUE(k.time_wait);
+}
+
+TEST(KernelStreamFilter, PidIsNeverAskedOfTheKernel) {
+  EventFilter f;
+  f.pid = 42;
+  EXPECT_EQ(kernel_stream_filter(f), KernelStreamFilter{}) << "owners are attributed in user space";
 }
 
 }  // namespace

@@ -13,11 +13,12 @@ TEST(TraceSummary, ReaderGoneSaysWhereEachEventWent) {
                        .ring_lost = 581,
                        .kernel_missed = 0,
                        .filtered = 120,
+                       .filtered_in_kernel = 118,
                        .owner_scans = 3};
   EXPECT_EQ(s.lost(), 21392u);
   EXPECT_EQ(trace_summary_text(s),
             "tcpsight: 503 events delivered; lost 21392: 20811 not written (reader gone), 581 dropped by the ring "
-            "buffer, 0 missed by the kernel; 120 filtered out; 3 owner scans");
+            "buffer, 0 missed by the kernel; 120 filtered out (118 in the kernel); 3 owner scans");
 }
 
 TEST(TraceSummary, KernelMissesAreLostToo) {
@@ -25,7 +26,7 @@ TEST(TraceSummary, KernelMissesAreLostToo) {
   EXPECT_EQ(s.lost(), 7u);
   EXPECT_EQ(trace_summary_text(s),
             "tcpsight: 10 events delivered; lost 7: 0 not written, 2 dropped by the ring buffer, 5 missed by the "
-            "kernel; 0 filtered out; 0 owner scans");
+            "kernel; 0 filtered out (0 in the kernel); 0 owner scans");
 }
 
 TEST(TraceSummary, AStopGivesItsReasonOnlyWhenSomethingWasNotWritten) {

@@ -82,6 +82,19 @@ TraceSummary::Stop stop_of(StopAwareOutput::Failure f) {
   return TraceSummary::Stop::none;
 }
 
+// One event's line as --json and --fields ask, appended to `out`.
+void append_line(fmt::memory_buffer& out, const TraceOptions& options, const OwnedEvent& oe, const Clock& clock,
+                 std::span<const std::string> reasons, const std::string* netns_name) {
+  if (options.fields.empty() && options.json)
+    append_trace_json(out, oe.event, oe.owner, clock, reasons, netns_name);
+  else if (options.fields.empty())
+    append_trace_line(out, oe.event, oe.owner, clock, reasons, netns_name);
+  else if (options.json)
+    append_trace_json(out, options.fields, oe.event, oe.owner, clock, reasons, netns_name);
+  else
+    append_trace_line(out, options.fields, oe.event, oe.owner, clock, reasons, netns_name);
+}
+
 int run_trace(const TraceOptions& options) {
   check_bpf_prerequisites();
   const NamespaceChoice& choice = options.namespaces;
@@ -92,7 +105,11 @@ int run_trace(const TraceOptions& options) {
   const uint32_t netns = choice.all ? 0 : choice.one ? choice.one->inode : current_netns_inode();
   NamespaceDirectory names;
   // Per-socket storage: each state event's time in the state it leaves, and each close's lifetime.
-  Tracer tracer({.netns = netns, .stream_kinds = TS_STREAM_ALL, .track_sockets = true});
+  // The kernel streams only what the filter can keep; the filter below judges again, --pid too.
+  Tracer tracer({.netns = netns,
+                 .stream_kinds = TS_STREAM_ALL,
+                 .track_sockets = true,
+                 .filter = kernel_stream_filter(filter)});
   OwnerAttribution owners({.self_tgid = static_cast<uint32_t>(getpid())});
   OwnedEventStream stream(netns, owners);
   const Clock clock = Clock::now();
@@ -112,6 +129,7 @@ int run_trace(const TraceOptions& options) {
   // Names are looked up only where a line shows them.
   const bool named = choice.chosen() || std::ranges::find(options.fields, TraceField::name) != options.fields.end();
   uint64_t filtered = 0;
+  fmt::memory_buffer line;  // every line is written here: no allocation per event
   const auto print = [&](const OwnedEvent& oe) {
     if (!filter.matches(oe.event, oe.owner)) {
       ++filtered;
@@ -123,13 +141,9 @@ int run_trace(const TraceOptions& options) {
     }
     std::string name;
     if (named) name = names.name_of(oe.event.netns, monotonic_seconds());
-    const std::string* netns_name = named ? &name : nullptr;
-    if (fields)
-      out.line(options.json ? trace_json(options.fields, oe.event, oe.owner, clock, reasons, netns_name)
-                            : format_trace_line(options.fields, oe.event, oe.owner, clock, reasons, netns_name));
-    else
-      out.line(options.json ? trace_json(oe.event, oe.owner, clock, reasons, netns_name)
-                            : format_trace_line(oe.event, oe.owner, clock, reasons, netns_name));
+    line.clear();
+    append_line(line, options, oe, clock, reasons, named ? &name : nullptr);
+    out.line(std::string_view(line.data(), line.size()));
   };
   double drained_s = 0;
   const Tracer::EventSink hold = [&](const ts_event& e) { owners.add(e, drained_s); };
@@ -149,12 +163,14 @@ int run_trace(const TraceOptions& options) {
   stream.release(true, print, out.ok());
   out.flush();
 
+  const ts_counters counters = tracer.read_counters();
   const TraceSummary summary{.delivered = out.written() - header_written,
                              .not_written = out.discarded() - header_discarded,
                              .why_not_written = stop_of(out.failure()),
-                             .ring_lost = tracer.read_counters().events_lost,
+                             .ring_lost = counters.events_lost,
                              .kernel_missed = tracer.missed_events(),
-                             .filtered = filtered,
+                             .filtered = filtered + counters.events_filtered,
+                             .filtered_in_kernel = counters.events_filtered,
                              .owner_scans = owners.scans()};
   std::fprintf(stderr, "%s\n", trace_summary_text(summary).c_str());
   return 0;
@@ -227,7 +243,8 @@ Command add_trace_command(CLI::App& parent) {
       "are, and JSON lines leave out the keys that do not apply.\n"
       "At the end, stderr gets what was delivered, what was lost (not written to a reader that went\n"
       "away or stalled past a stop, dropped by the ring buffer, missed by the kernel) and how many\n"
-      "events the filters left out.");
+      "events the filters left out (--port, --addr and --state in the kernel, before the ring buffer;\n"
+      "--pid in tcpsight, once owners are known).");
   return {cmd, [o] { return run_trace(*o); }};
 }
 

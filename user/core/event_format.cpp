@@ -2,18 +2,20 @@
 
 #include <fmt/format.h>
 
-#include <arpa/inet.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <iterator>
 #include <cstring>
 #include <ctime>
+#include <vector>
 
 #include "core/address.hpp"
 #include "core/display_name.hpp"
 #include "core/event_fields.hpp"
+#include "core/line_append.hpp"
 #include "core/tcp_state.hpp"
 #include "core/wall_clock.hpp"
 
@@ -27,16 +29,65 @@ double seconds_of(clockid_t id) {
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
 
-std::string pid_text(const Owner& owner) {
-  if (!owner.known()) return "-";
-  const size_t others = owner.other_holders();
-  return others ? fmt::format("{}+{}", owner.tgid, others) : std::to_string(owner.tgid);
+// A short piece of a line, formatted on the stack before it is padded into its column.
+struct ShortText {
+  char data[64];
+  size_t size = 0;
+  std::string_view view() const { return {data, size}; }
+};
+
+template <class... Args>
+ShortText short_text(fmt::format_string<Args...> format, Args&&... args) {
+  ShortText t;
+  const auto r = fmt::format_to_n(t.data, sizeof t.data, format, std::forward<Args>(args)...);
+  t.size = std::min(r.size, sizeof t.data);
+  return t;
 }
 
-std::string transition_of(const ts_event& e) {
-  if (e.kind == TS_EV_STATE) return fmt::format("{}->{}", state_name(e.old_state), state_name(e.new_state));
-  if (e.flags & TS_F_NO_SOCKET) return fmt::format("{}, no socket", event_kind_name(e.kind));
-  return fmt::format("{} in {}", event_kind_name(e.kind), state_name(e.new_state));
+ShortText pid_text(const Owner& owner) {
+  if (!owner.known()) return short_text("-");
+  const size_t others = owner.other_holders();
+  return others ? short_text("{}+{}", owner.tgid, others) : short_text("{}", owner.tgid);
+}
+
+ShortText transition_of(const ts_event& e) {
+  if (e.kind == TS_EV_STATE) return short_text("{}->{}", state_name(e.old_state), state_name(e.new_state));
+  if (e.flags & TS_F_NO_SOCKET) return short_text("{}, no socket", event_kind_name(e.kind));
+  return short_text("{} in {}", event_kind_name(e.kind), state_name(e.new_state));
+}
+
+// format_endpoint() without a string: "10.0.0.1:80", "[::1]:80", "?:80" for no address family.
+void append_endpoint_text(fmt::memory_buffer& out, uint8_t family, const uint8_t addr[16], uint16_t port) {
+  if (family == AF_INET6) out.push_back('[');
+  append_address(out, family, addr);
+  if (family == AF_INET6) out.push_back(']');
+  out.push_back(':');
+  append_decimal(out, port);
+}
+
+bool printable_ascii(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
+}
+
+// COMM for a terminal: safe_display_name() of at most 16 bytes; a name of printable ASCII, the
+// usual one, is its own safe form and needs no copy.
+std::string_view comm_text(const Owner& owner, std::string& scratch) {
+  if (!owner.known()) return "?";
+  const std::string_view comm(owner.comm);
+  if (printable_ascii(comm)) return comm.substr(0, sizeof ts_event{}.comm);
+  scratch = safe_display_name(comm, sizeof ts_event{}.comm);
+  return scratch;
+}
+
+// The microseconds are cut (not rounded) from the event's own nanoseconds. Taking them
+// from the sum as a double would not do: at 1.7e9 s a double resolves 0.24 us, so 2.6 s showed as
+// .599999.
+ShortText clock_short(const Clock& clock, uint64_t mono_ns) {
+  const double whole_s = std::floor(clock.realtime_minus_monotonic_s);
+  const auto offset_ns = static_cast<uint64_t>(std::llround((clock.realtime_minus_monotonic_s - whole_s) * 1e9));
+  const uint64_t ns = mono_ns + offset_ns;
+  const double seconds = whole_s + static_cast<double>(ns / 1'000'000'000);
+  return short_text("{}.{:06d}", local_hms(seconds), (ns % 1'000'000'000) / 1000);
 }
 
 }  // namespace
@@ -48,16 +99,7 @@ std::string_view reset_reason_of(const ts_event& e, std::span<const std::string>
   return e.reason < names.size() && !names[e.reason].empty() ? std::string_view(names[e.reason]) : "?";
 }
 
-// The microseconds are cut (not rounded) from the event's own nanoseconds. Taking them
-// from the sum as a double would not do: at 1.7e9 s a double resolves 0.24 us, so 2.6 s showed as
-// .599999.
-std::string clock_text(const Clock& clock, uint64_t mono_ns) {
-  const double whole_s = std::floor(clock.realtime_minus_monotonic_s);
-  const auto offset_ns = static_cast<uint64_t>(std::llround((clock.realtime_minus_monotonic_s - whole_s) * 1e9));
-  const uint64_t ns = mono_ns + offset_ns;
-  const double seconds = whole_s + static_cast<double>(ns / 1'000'000'000);
-  return fmt::format("{}.{:06d}", local_hms(seconds), (ns % 1'000'000'000) / 1000);
-}
+std::string clock_text(const Clock& clock, uint64_t mono_ns) { return std::string(clock_short(clock, mono_ns).view()); }
 
 }  // namespace trace_detail
 
@@ -87,35 +129,42 @@ std::string trace_header(bool with_netns) {
                      "EVENT", "MS");
 }
 
+void append_trace_line(fmt::memory_buffer& out, const ts_event& e, const Owner& owner, const Clock& clock,
+                       std::span<const std::string> reset_reasons, const std::string* netns_name) {
+  const ShortText ms = (e.kind == TS_EV_STATE && (e.flags & TS_F_TIMING_KNOWN))
+                           ? short_text("{:.3f}", static_cast<double>(e.prev_state_ns) / 1e6)
+                           : short_text("-");
+  if (netns_name) fmt::format_to(fmt::appender(out), fmt::runtime(kNetnsColumn), *netns_name);
+  std::string comm_scratch;  // only for a name that needs cleaning
+  fmt::memory_buffer local, remote;
+  append_endpoint_text(local, e.family, e.saddr, e.sport);
+  append_endpoint_text(remote, e.family, e.daddr, e.dport);
+  fmt::format_to(fmt::appender(out), "{:<15} {:>7} {:<15} {:<21} {:<21} {:<26} {:>9}",
+                 clock_short(clock, e.ts_ns).view(), pid_text(owner).view(), comm_text(owner, comm_scratch),
+                 std::string_view(local.data(), local.size()), std::string_view(remote.data(), remote.size()),
+                 transition_of(e).view(), ms.view());
+  if (e.flags & TS_F_TIME_WAIT) append_text(out, (e.flags & TS_F_FIN_WAIT2_TW) ? " time-wait:fin-wait-2" : " time-wait");
+  if (e.flags & TS_F_RESET) append_text(out, " reset");
+  if (e.flags & TS_F_NO_SOCKET) append_text(out, " no-socket");
+  if (e.kind == TS_EV_RETRANSMIT) fmt::format_to(fmt::appender(out), " segs={}", e.segs ? e.segs : 1);
+  if (const auto reason = reset_reason_of(e, reset_reasons); !reason.empty())
+    fmt::format_to(fmt::appender(out), " reason={}", reason);
+}
+
 std::string format_trace_line(const ts_event& e, const Owner& owner, const Clock& clock,
                               std::span<const std::string> reset_reasons, const std::string* netns_name) {
-  const std::string ms = (e.kind == TS_EV_STATE && (e.flags & TS_F_TIMING_KNOWN))
-                             ? fmt::format("{:.3f}", static_cast<double>(e.prev_state_ns) / 1e6)
-                             : "-";
-  std::string line = netns_name ? fmt::format(fmt::runtime(kNetnsColumn), *netns_name) : std::string();
-  line += fmt::format(
-      "{:<15} {:>7} {:<15} {:<21} {:<21} {:<26} {:>9}", clock_text(clock, e.ts_ns),
-      pid_text(owner), owner.known() ? safe_display_name(owner.comm, sizeof e.comm) : "?",
-      format_endpoint(IpAddress::from_raw(e.family, e.saddr), e.sport),
-      format_endpoint(IpAddress::from_raw(e.family, e.daddr), e.dport), transition_of(e), ms);
-  if (e.flags & TS_F_TIME_WAIT) line += (e.flags & TS_F_FIN_WAIT2_TW) ? " time-wait:fin-wait-2" : " time-wait";
-  if (e.flags & TS_F_RESET) line += " reset";
-  if (e.flags & TS_F_NO_SOCKET) line += " no-socket";
-  if (e.kind == TS_EV_RETRANSMIT) line += fmt::format(" segs={}", e.segs ? e.segs : 1);
-  if (const auto reason = reset_reason_of(e, reset_reasons); !reason.empty()) line += fmt::format(" reason={}", reason);
-  return line;
+  fmt::memory_buffer out;
+  append_trace_line(out, e, owner, clock, reset_reasons, netns_name);
+  return fmt::to_string(out);
 }
 
 namespace {
 
 // The per-event path of `trace --json`: written straight into a buffer, no document built.
 void append_endpoint(fmt::memory_buffer& out, uint8_t family, const uint8_t addr[16], uint16_t port) {
-  char host[INET6_ADDRSTRLEN] = "?";
-  if (family == AF_INET || family == AF_INET6) inet_ntop(family, addr, host, sizeof host);
-  if (family == AF_INET6)
-    fmt::format_to(std::back_inserter(out), "\"[{}]:{}\"", host, port);
-  else
-    fmt::format_to(std::back_inserter(out), "\"{}:{}\"", host, port);
+  out.push_back('"');
+  append_endpoint_text(out, family, addr, port);
+  out.push_back('"');
 }
 
 // comm is whatever the process named itself: escape it so every line stays valid JSON.
@@ -127,7 +176,9 @@ void append_json_string(fmt::memory_buffer& out, std::string_view text) {
       out.push_back('\\');
       out.push_back(ch);
     } else if (c < 0x20 || c >= 0x7f) {
-      fmt::format_to(std::back_inserter(out), "\\u{:04x}", c);  // bytes above ASCII as Latin-1
+      static constexpr char kHex[] = "0123456789abcdef";  // bytes above ASCII as Latin-1: \u00XX
+      const char escape[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xf]};
+      append_text(out, {escape, sizeof escape});
     } else {
       out.push_back(ch);
     }
@@ -137,42 +188,38 @@ void append_json_string(fmt::memory_buffer& out, std::string_view text) {
 
 void append_ms_or_null(fmt::memory_buffer& out, bool known, uint64_t ns) {
   if (known)
-    fmt::format_to(std::back_inserter(out), "{:.6f}", static_cast<double>(ns) / 1e6);
+    append_ns_as_ms6(out, ns);
   else
-    fmt::format_to(std::back_inserter(out), "null");
+    append_text(out, "null");
 }
 
-void append(fmt::memory_buffer& out, std::string_view text) { out.append(text.data(), text.data() + text.size()); }
 void append_quoted(fmt::memory_buffer& out, std::string_view text) {
   out.push_back('"');
-  append(out, text);
+  append_text(out, text);
   out.push_back('"');
 }
 void append_bool_or_null(fmt::memory_buffer& out, bool applies, bool value) {
-  append(out, !applies ? "null" : value ? "true" : "false");
+  append_text(out, !applies ? "null" : value ? "true" : "false");
 }
-template <class T>
-void append_number(fmt::memory_buffer& out, T n) {
-  fmt::format_to(std::back_inserter(out), "{}", n);
-}
+void append_number(fmt::memory_buffer& out, uint64_t n) { append_decimal(out, n); }
 
 // One field's JSON value: null where the field does not apply to this kind of event, or is unknown.
 // Straight appends rather than format strings: this runs for every key of every line.
 void append_json_value(fmt::memory_buffer& out, TraceField f, const EventView& v) {
   const ts_event& e = v.e;
   switch (f) {
-    case TraceField::time: fmt::format_to(std::back_inserter(out), "{:.6f}", v.clock.wall_seconds(e.ts_ns)); return;
+    case TraceField::time: append_fixed6(out, v.clock.wall_seconds(e.ts_ns)); return;
     case TraceField::kind: append_quoted(out, event_kind_name(e.kind)); return;
     case TraceField::pid:
       if (v.owner.known()) append_number(out, v.owner.tgid);
-      else append(out, "null");
+      else append_text(out, "null");
       return;
     case TraceField::comm:
       if (v.owner.known()) append_json_string(out, v.owner.comm);
-      else append(out, "null");
+      else append_text(out, "null");
       return;
     case TraceField::holders:
-      if (v.owner.holders.empty()) append(out, "null");
+      if (v.owner.holders.empty()) append_text(out, "null");
       else append_number(out, v.owner.holders.size());
       return;
     case TraceField::local: append_endpoint(out, e.family, e.saddr, e.sport); return;
@@ -182,45 +229,70 @@ void append_json_value(fmt::memory_buffer& out, TraceField f, const EventView& v
     case TraceField::netns: append_number(out, e.netns); return;
     case TraceField::name:
       if (v.netns_name) append_json_string(out, *v.netns_name);
-      else append(out, "null");
+      else append_text(out, "null");
       return;
     case TraceField::old_state:
     case TraceField::new_state:
       if (is_state(e)) append_quoted(out, state_name(f == TraceField::old_state ? e.old_state : e.new_state));
-      else append(out, "null");
+      else append_text(out, "null");
       return;
     case TraceField::prev_state_ms: append_ms_or_null(out, is_state(e) && timing_known(e), e.prev_state_ns); return;
     case TraceField::lifetime_ms: append_ms_or_null(out, lifetime_known(e), e.lifetime_ns); return;
     case TraceField::time_wait: append_bool_or_null(out, is_state(e), e.flags & TS_F_TIME_WAIT); return;
     case TraceField::fin_wait2_timewait: append_bool_or_null(out, is_state(e), e.flags & TS_F_FIN_WAIT2_TW); return;
     case TraceField::state:
-      if (is_state(e) || (e.flags & TS_F_NO_SOCKET)) append(out, "null");
+      if (is_state(e) || (e.flags & TS_F_NO_SOCKET)) append_text(out, "null");
       else append_quoted(out, state_name(e.new_state));
       return;
     case TraceField::segs:
       if (e.kind == TS_EV_RETRANSMIT) append_number(out, e.segs ? e.segs : 1);
-      else append(out, "null");
+      else append_text(out, "null");
       return;
     case TraceField::no_socket: append_bool_or_null(out, e.kind == TS_EV_RESET_SENT, e.flags & TS_F_NO_SOCKET); return;
     case TraceField::reason:
       if (const auto reason = reset_reason_of(e, v.reset_reasons); !reason.empty()) append_json_string(out, reason);
-      else append(out, "null");
+      else append_text(out, "null");
       return;
     case TraceField::reset: append_bool_or_null(out, true, e.flags & TS_F_RESET); return;
   }
 }
 
-std::string json_object(std::span<const TraceField> fields, const EventView& v) {
-  fmt::memory_buffer out;
+// "name": of each field, padded so that one fixed-size copy writes it (the longest, "fin_wait2_timewait":, is 21).
+struct JsonKey {
+  char text[24] = {};
+  uint8_t size = 0;
+};
+
+const JsonKey& json_key(TraceField f) {
+  static const std::vector<JsonKey> keys = [] {
+    std::vector<JsonKey> out;
+    for (const TraceField field : all_trace_fields()) {
+      const auto i = static_cast<size_t>(field);
+      if (out.size() <= i) out.resize(i + 1);
+      const auto r = fmt::format_to_n(out[i].text, sizeof out[i].text, "\"{}\":", trace_field_name(field));
+      out[i].size = static_cast<uint8_t>(r.size);
+    }
+    return out;
+  }();
+  return keys[static_cast<size_t>(f)];
+}
+
+void append_key(fmt::memory_buffer& out, TraceField f) {
+  const JsonKey& key = json_key(f);
+  const size_t size = out.size();
+  out.reserve(size + sizeof key.text);
+  std::memcpy(out.data() + size, key.text, sizeof key.text);
+  out.resize(size + key.size);
+}
+
+void append_json_object(fmt::memory_buffer& out, std::span<const TraceField> fields, const EventView& v) {
   out.push_back('{');
   for (size_t i = 0; i < fields.size(); ++i) {
     if (i) out.push_back(',');
-    append_quoted(out, trace_field_name(fields[i]));
-    out.push_back(':');
+    append_key(out, fields[i]);
     append_json_value(out, fields[i], v);
   }
   out.push_back('}');
-  return fmt::to_string(out);
 }
 
 // The keys a full line has: those that apply to this kind of event (design.md §4's interface, kept
@@ -253,16 +325,31 @@ size_t default_json_fields(const ts_event& e, bool with_name, std::array<TraceFi
 
 }  // namespace
 
-std::string trace_json(const ts_event& e, const Owner& owner, const Clock& clock,
+void append_trace_json(fmt::memory_buffer& out, const ts_event& e, const Owner& owner, const Clock& clock,
                        std::span<const std::string> reset_reasons, const std::string* netns_name) {
   std::array<TraceField, 22> fields{};
   const size_t n = default_json_fields(e, netns_name != nullptr, fields);
-  return json_object(std::span(fields).first(n), {e, owner, clock, reset_reasons, netns_name});
+  append_json_object(out, std::span(fields).first(n), {e, owner, clock, reset_reasons, netns_name});
+}
+
+void append_trace_json(fmt::memory_buffer& out, std::span<const TraceField> fields, const ts_event& e,
+                       const Owner& owner, const Clock& clock, std::span<const std::string> reset_reasons,
+                       const std::string* netns_name) {
+  append_json_object(out, fields, {e, owner, clock, reset_reasons, netns_name});
+}
+
+std::string trace_json(const ts_event& e, const Owner& owner, const Clock& clock,
+                       std::span<const std::string> reset_reasons, const std::string* netns_name) {
+  fmt::memory_buffer out;
+  append_trace_json(out, e, owner, clock, reset_reasons, netns_name);
+  return fmt::to_string(out);
 }
 
 std::string trace_json(std::span<const TraceField> fields, const ts_event& e, const Owner& owner, const Clock& clock,
                        std::span<const std::string> reset_reasons, const std::string* netns_name) {
-  return json_object(fields, {e, owner, clock, reset_reasons, netns_name});
+  fmt::memory_buffer out;
+  append_trace_json(out, fields, e, owner, clock, reset_reasons, netns_name);
+  return fmt::to_string(out);
 }
 
 }  // namespace tcpsight

@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 
 #include <cctype>
+#include <iterator>
 
 #include "core/address.hpp"
 #include "core/display_name.hpp"
@@ -92,21 +93,19 @@ std::string text_value(TraceField f, const EventView& v) {
 // Columns separated by one space, each padded to its width (header names included); the last is not
 // padded on the right, so that no line ends in blanks.
 template <class Text>
-std::string columns(std::span<const TraceField> fields, const Text& text_of) {
-  std::string line;
+void append_columns(fmt::memory_buffer& out, std::span<const TraceField> fields, const Text& text_of) {
   for (size_t i = 0; i < fields.size(); ++i) {
     const TextColumn c = text_column(fields[i]);
     const std::string text = text_of(fields[i]);
     const bool last = i + 1 == fields.size();
-    if (i) line.push_back(' ');
+    if (i) out.push_back(' ');
     if (c.right)
-      line += fmt::format("{:>{}}", text, c.width);
+      fmt::format_to(std::back_inserter(out), "{:>{}}", text, c.width);
     else if (last)
-      line += text;
+      out.append(text.data(), text.data() + text.size());
     else
-      line += fmt::format("{:<{}}", text, c.width);
+      fmt::format_to(std::back_inserter(out), "{:<{}}", text, c.width);
   }
-  return line;
 }
 
 std::string header_name(TraceField f) {
@@ -117,13 +116,25 @@ std::string header_name(TraceField f) {
 
 }  // namespace
 
-std::string trace_header(std::span<const TraceField> fields) { return columns(fields, header_name); }
+std::string trace_header(std::span<const TraceField> fields) {
+  fmt::memory_buffer out;
+  append_columns(out, fields, header_name);
+  return fmt::to_string(out);
+}
+
+void append_trace_line(fmt::memory_buffer& out, std::span<const TraceField> fields, const ts_event& e,
+                       const Owner& owner, const Clock& clock, std::span<const std::string> reset_reasons,
+                       const std::string* netns_name) {
+  const EventView v{e, owner, clock, reset_reasons, netns_name};
+  append_columns(out, fields, [&](TraceField f) { return text_value(f, v); });
+}
 
 std::string format_trace_line(std::span<const TraceField> fields, const ts_event& e, const Owner& owner,
                               const Clock& clock, std::span<const std::string> reset_reasons,
                               const std::string* netns_name) {
-  const EventView v{e, owner, clock, reset_reasons, netns_name};
-  return columns(fields, [&](TraceField f) { return text_value(f, v); });
+  fmt::memory_buffer out;
+  append_trace_line(out, fields, e, owner, clock, reset_reasons, netns_name);
+  return fmt::to_string(out);
 }
 
 }  // namespace tcpsight

@@ -19,9 +19,9 @@ std::string trace_summary_text(const TraceSummary& s) {
   // The reason only where something was not written: a stop after the last write explains nothing.
   return fmt::format(
       "tcpsight: {} events delivered; lost {}: {} not written{}, {} dropped by the ring buffer, {} missed by the "
-      "kernel; {} filtered out; {} owner scans",
+      "kernel; {} filtered out ({} in the kernel); {} owner scans",
       s.delivered, s.lost(), s.not_written, s.not_written ? why(s.why_not_written) : "", s.ring_lost,
-      s.kernel_missed, s.filtered, s.owner_scans);
+      s.kernel_missed, s.filtered, s.filtered_in_kernel, s.owner_scans);
 }
 
 }  // namespace tcpsight

@@ -21,6 +21,17 @@ namespace tcpsight {
 
 void Tracer::SkeletonDeleter::operator()(tcpstates* skel) const { tcpstates__destroy(skel); }
 
+namespace {
+void set_stream_filter(tcpstates& skel, const KernelStreamFilter& f) {
+  skel.rodata->filter_nports = f.nports;
+  for (size_t i = 0; i < f.ports.size(); ++i) skel.rodata->filter_ports[i] = f.ports[i];
+  skel.rodata->filter_addr_family = f.addr_family;
+  for (size_t i = 0; i < f.addr.size(); ++i) skel.rodata->filter_addr[i] = f.addr[i];
+  skel.rodata->filter_states = f.states;
+  skel.rodata->filter_time_wait = f.time_wait;
+}
+}  // namespace
+
 Tracer::Tracer(const TracerOptions& options) {
   ncpus_ = libbpf_num_possible_cpus();
   if (ncpus_ <= 0) throw_kernel_error("cannot count possible CPUs", ncpus_);
@@ -38,6 +49,7 @@ Tracer::Tracer(const TracerOptions& options) {
   skel_->rodata->track_sockets = options.track_sockets;
   skel_->rodata->jiffies_per_second = kernel_facts().hz;
   skel_->rodata->per_netns = options.netns_slots > 0;
+  set_stream_filter(*skel_, options.filter);
   if (int err = bpf_map__set_max_entries(skel_->maps.netns_counters, std::max<__u32>(options.netns_slots, 1)); err)
     throw_kernel_error("cannot size the per-namespace counters", err);
   const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));

@@ -7,6 +7,7 @@
 #include <functional>
 #include <vector>
 
+#include "core/event_filter.hpp"
 #include "kernel/bpf_handles.hpp"
 #include "tcpsight/abi.h"
 
@@ -25,6 +26,8 @@ struct TracerOptions {
   bool track_sockets = false;
   // --all-namespaces: room for this many namespaces' own counters (read_netns_counters); 0: none kept.
   uint32_t netns_slots = 0;
+  // trace's --port/--addr/--state, applied before records reach the ring buffer; default: none.
+  KernelStreamFilter filter{};
 };
 
 // One namespace's exact counters, summed over CPUs.
