@@ -96,14 +96,18 @@ ensure_tracefs() {
 # whose CPU and memory are measured; for top, the process inside its tmux pane). mode_ready
 # waits until it is attached; a mode that exits first is not available (MODE_WHY says why).
 
+# NAME@old is mode NAME run with $TCPSIGHT_OLD, an earlier build: a before and after in one run.
 mode_command() {
+  [[ $1 == *@old ]] && { echo "$(mode_command "${1%@old}") [before: \$TCPSIGHT_OLD]"; return; }
   case $1 in
     idle) echo "sleep 1000" ;;
     stats) echo "tcpsight stats --json --interval 1" ;;
     serve) echo "tcpsight serve --listen 127.0.0.1:$BENCH_SERVE_PORT, scraped every second" ;;
     serve-lean) echo "tcpsight serve --no-histograms, scraped every second" ;;
+    serve-durations) echo "tcpsight serve --connection-durations (per-socket storage), scraped every second" ;;
     serve-all) echo "tcpsight serve -A (every namespace, per-namespace counters), scraped every second" ;;
     top) echo "tcpsight top (in a detached tmux session)" ;;
+    top-timing) echo "tcpsight top --socket-timing (per-socket storage; in a detached tmux session)" ;;
     trace) echo "tcpsight trace --json > /dev/null" ;;
     bpftrace) echo "bpftrace counting inet_sock_set_state into a map" ;;
     tcpstates) echo "tcpstates (libbpf-tools) > /dev/null: every state change through a perf buffer" ;;
@@ -119,6 +123,11 @@ mode_start() {
   MODE_PID="" MODE_HELPER_PID="" MODE_WHY=""
   local out=$dir/$name.out err=$dir/$name.err
   : >"$out"; : >"$err"
+  local TCPSIGHT=$TCPSIGHT
+  if [[ $name == *@old ]]; then
+    [[ -x ${TCPSIGHT_OLD:-} ]] || { MODE_WHY="TCPSIGHT_OLD is not set to an earlier tcpsight binary"; return 1; }
+    TCPSIGHT=$TCPSIGHT_OLD name=${name%@old}
+  fi
   # Started as nsenter itself (not through a shell function), so $! is the monitor's own pid.
   local enter=(nsenter --net="/run/netns/$ns" --)
   case $name in
@@ -128,6 +137,8 @@ mode_start() {
     serve) "${enter[@]}" "$TCPSIGHT" serve --listen "127.0.0.1:$BENCH_SERVE_PORT" >"$out" 2>"$err" & ;;
     serve-lean)
       "${enter[@]}" "$TCPSIGHT" serve --listen "127.0.0.1:$BENCH_SERVE_PORT" --no-histograms >"$out" 2>"$err" & ;;
+    serve-durations)
+      "${enter[@]}" "$TCPSIGHT" serve --listen "127.0.0.1:$BENCH_SERVE_PORT" --connection-durations >"$out" 2>"$err" & ;;
     serve-all) "${enter[@]}" "$TCPSIGHT" serve -A --listen "127.0.0.1:$BENCH_SERVE_PORT" >"$out" 2>"$err" & ;;
     trace) "${enter[@]}" "$TCPSIGHT" trace --json >/dev/null 2>"$err" & ;;
     bpftrace)
@@ -140,11 +151,13 @@ mode_start() {
       tool=$(command -v "$name" || echo "/usr/sbin/$name")
       [[ -x $tool ]] || { MODE_WHY="$name not installed (Debian package libbpf-tools)"; return 1; }
       "${enter[@]}" "$tool" >/dev/null 2>"$err" & ;;
-    top)
+    top | top-timing)
+      local timing=""
+      [[ $name == top-timing ]] && timing=--socket-timing
       BENCH_TMUX=${BENCH_TMUX:-tsbench-$$}
       tmux -L "$BENCH_TMUX" kill-server 2>/dev/null || true
       tmux -L "$BENCH_TMUX" -f /dev/null new-session -d -s top -x 160 -y 48 \
-        "exec nsenter --net=/run/netns/$ns -- $TCPSIGHT top 2>$err" ||
+        "exec nsenter --net=/run/netns/$ns -- $TCPSIGHT top $timing 2>$err" ||
         { MODE_WHY="tmux cannot start a session"; return 1; }
       MODE_PID=$(tmux -L "$BENCH_TMUX" display-message -p -t top '#{pane_pid}' 2>/dev/null || true)
       [[ -n $MODE_PID ]] || { MODE_WHY=$(one_line <"$err"); MODE_WHY=${MODE_WHY:-"exited at once"}; return 1; }
@@ -159,13 +172,14 @@ mode_start() {
 mode_ready() {
   local name=$1 ns=$2 dir=$3 i
   [[ $name == none ]] && return 0
+  local base=${name%@old}
   for i in $(seq 200); do
     if ! alive "$MODE_PID"; then
       MODE_WHY=$(grep -v RLIMIT_MEMLOCK "$dir/$name.err" 2>/dev/null | one_line)
       MODE_WHY=${MODE_WHY:-"exited before it was ready"}
       return 1
     fi
-    case $name in
+    case $base in
       idle) return 0 ;;
       stats) [[ -s $dir/$name.out ]] && return 0 ;;
       trace) grep -q "tracing TCP" "$dir/$name.err" 2>/dev/null && return 0 ;;
@@ -175,8 +189,8 @@ mode_ready() {
       # link (attached) and an epoll fd (its perf buffer).
       tcpstates | tcplife) holds_fd "$MODE_PID" 'anon_inode:bpf_link' && holds_fd "$MODE_PID" 'anon_inode:\[eventpoll\]' &&
         return 0 ;;
-      top) ((i >= 15)) && [[ -n $(tmux -L "$BENCH_TMUX" capture-pane -p -t top 2>/dev/null | tr -d ' \n') ]] && return 0 ;;
-      serve | serve-lean | serve-all)
+      top | top-timing) ((i >= 15)) && [[ -n $(tmux -L "$BENCH_TMUX" capture-pane -p -t top 2>/dev/null | tr -d ' \n') ]] && return 0 ;;
+      serve | serve-lean | serve-durations | serve-all)
         if in_ns "$ns" curl -sf -o /dev/null --max-time 2 "http://127.0.0.1:$BENCH_SERVE_PORT/metrics"; then
           nsenter --net="/run/netns/$ns" -- bash -c "while sleep 1; do curl -sf -o /dev/null --max-time 2 \
             http://127.0.0.1:$BENCH_SERVE_PORT/metrics || echo scrape failed >&2; done" 2>>"$dir/scrape.err" &
@@ -197,7 +211,7 @@ mode_stop() {
     kill -TERM "$MODE_HELPER_PID" 2>/dev/null || true
     stop_pid "$MODE_HELPER_PID"
   fi
-  if [[ $name == top ]]; then
+  if [[ ${name%@old} == top || ${name%@old} == top-timing ]]; then
     if alive "$MODE_PID"; then kill -INT "$MODE_PID" 2>/dev/null || true; fi
     local i
     for i in $(seq 20); do alive "$MODE_PID" || break; sleep 0.1; done

@@ -238,17 +238,19 @@ static __always_inline struct ts_event *reserve_event(struct ts_counters *c, con
 	__builtin_memset(e->pad, 0, sizeof(e->pad));
 	e->old_state = e->new_state = sk->__sk_common.skc_state;
 	skc_read_tuple(&sk->__sk_common, &e->family, e->saddr, e->daddr, &e->sport, &e->dport);
-	if (!e->sport)
-		e->sport = released_local_port(sk);
 	if (info && info->reset)
 		e->flags |= TS_F_RESET;
 	return e;
 }
 
 /* Keeps the socket's last complete 4-tuple in its storage, when kept; once the kernel has released
- * the local port (at ->CLOSE, and for a reset sent just after it), puts it back into the record. */
-static __always_inline void keep_tuple(struct sock_info *info, struct ts_event *e)
+ * the local port (at ->CLOSE, and for a reset sent just after it), puts it back into the record:
+ * from inet_sport, else from the storage. Not for CLOSE->SYN_SENT, whose port is still to be
+ * chosen: a socket that connects again after a failed connect still has the old one there. */
+static __always_inline void keep_tuple(struct sock_info *info, struct ts_event *e, const struct sock *sk)
 {
+	if (!e->sport && (e->kind != TS_EV_STATE || e->new_state == TS_CLOSE))
+		e->sport = released_local_port(sk);
 	if (e->sport) {
 		if (info) {
 			__builtin_memcpy(info->saddr, e->saddr, sizeof(info->saddr));
@@ -322,7 +324,7 @@ static __always_inline void submit_deferred_open(struct ts_counters *c, const st
 	e->ts_ns = info->deferred_open_ns;
 	e->old_state = TS_LISTEN;
 	e->new_state = TS_SYN_RECV;
-	keep_tuple(info, e);
+	keep_tuple(info, e, sk);
 	submit_event(e);
 }
 
@@ -500,7 +502,7 @@ int BPF_PROG(on_state_change, struct sock *sk, int oldstate, int newstate)
 		e->flags |= TS_F_RESET;
 	if (runs_in_holder_context(oldstate, newstate))
 		set_owner_from_current(e);
-	keep_tuple(info, e);
+	keep_tuple(info, e, sk);
 	submit_event(e);
 	return 0;
 }
@@ -568,7 +570,7 @@ static __always_inline void on_retransmitted(const struct sock *sk, const struct
 
 	if (e) {
 		e->segs = segs;
-		keep_tuple(info, e);
+		keep_tuple(info, e, sk);
 		submit_event(e);
 	}
 }
@@ -662,7 +664,7 @@ static __always_inline void on_reset_sent(const struct sock *sk, const struct sk
 
 	if (e) {
 		e->reason = reason;
-		keep_tuple(info, e);
+		keep_tuple(info, e, sk);
 		submit_event(e);
 	}
 }
@@ -692,7 +694,7 @@ int BPF_PROG(on_receive_reset, struct sock *sk)
 	struct ts_event *e = on_sock_event(sk, TS_EV_RESET_RECEIVED, 1, 1, &info);
 
 	if (e) {
-		keep_tuple(info, e);
+		keep_tuple(info, e, sk);
 		submit_event(e);
 	}
 	return 0;

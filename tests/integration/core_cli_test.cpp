@@ -25,7 +25,11 @@ TEST(CoreCli, UnknownFlagIsUsageErrorWithExitTwo) {
                                                std::vector<std::string>{"no-such-command"},
                                                std::vector<std::string>{"stats", "--count", "0"},
                                                std::vector<std::string>{"stats", "--snapshot-cpu", "0"},
-                                               std::vector<std::string>{"serve", "--snapshot-cpu", "101"}}) {
+                                               std::vector<std::string>{"serve", "--snapshot-cpu", "101"},
+                                               // No histograms, yet the duration one: contradictory.
+                                               std::vector<std::string>{"serve", "--no-histograms",
+                                                                        "--connection-durations"},
+                                               std::vector<std::string>{"top", "--socket-timing", "1"}}) {
     std::vector<std::string> argv{tcpsight_binary()};
     argv.insert(argv.end(), args.begin(), args.end());
     const CommandResult r = run_command(argv, {}, 10s);
