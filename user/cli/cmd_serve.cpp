@@ -147,8 +147,8 @@ Command add_serve_command(CLI::App& parent) {
   auto* durations = cmd->add_flag(
       "--connection-durations", o->durations,
       "also export tcpsight_connection_duration_seconds, the lifetime of connections opened while serve runs; "
-      "it keeps a record per socket, about 200 ns per new connection (0.86 instead of 0.96 of a churning "
-      "host's connection rate in bench/)");
+      "it keeps a record per socket, about 500 ns more per state change in the kernel (0.85-0.93 instead "
+      "of 0.96-1.04 of a churning host's connection rate in bench/)");
   cmd->add_flag("--no-histograms", o->no_histograms, "leave out the connect-latency histogram")->excludes(durations);
   cmd->footer(
       "Examples:\n  tcpsight serve\n  tcpsight serve --listen [::1]:9977\n"

@@ -110,7 +110,7 @@ Command add_top_command(CLI::App& parent) {
   add_namespace_options(cmd, o->namespaces);
   cmd->add_flag("--socket-timing", o->socket_timing,
                 "show how long each socket has been in its state in the sockets list; it keeps a record per "
-                "socket, about 200 ns per new connection (without it the column reads \"?\")");
+                "socket, about 500 ns more per state change in the kernel (without it the column reads \"?\")");
   cmd->footer(
       "Keys: q quit, p pause, s sort, / search (port, pid, address, state or process name), o processes,\n"
       "arrows select a state, transition, listener or flow and Enter lists its sockets (Esc back),\n"
