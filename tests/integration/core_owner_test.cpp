@@ -76,6 +76,8 @@ class Trace {
     EXPECT_EQ(child_.wait(20s), 0) << child_.err();
     return json_lines(child_.out());
   }
+  // What trace said on stderr: its end summary (delivered, lost, missed by the kernel) among it.
+  std::string err() { return child_.err(); }
 
  private:
   static std::vector<std::string> argv(const std::vector<std::string>& extra) {
@@ -138,7 +140,8 @@ TEST(CoreOwners, PreForkChildrenOwnWhatTheyAcceptNeverTheParent) {
   for (const auto& [client_port, child] : accepted_by) {
     acceptors.insert(child);
     const auto socket = socket_events(events, endpoint(port), endpoint(client_port));
-    ASSERT_FALSE(socket.empty()) << "no event of the server socket for client port " << client_port;
+    ASSERT_FALSE(socket.empty()) << "no event of the server socket for client port " << client_port << "\n"
+                                 << all.err();
     bool child_shown = false;
     for (const auto& e : socket) {
       const long pid = pid_of(e);
