@@ -6,7 +6,7 @@
  *
  * Two places: stream_filter_skips_sock() before a record of a socket is reserved (ports and
  * addresses of the socket's complete tuple: no reservation for what cannot match), and
- * stream_filter_drops() on the finished record just before submission (after keep_tuple() put
+ * stream_filter_keeps() on the finished record just before submission (after keep_tuple() put
  * back a released tuple, with the request socket's tuple for SYN-ACK retransmits, the segment's
  * for resets without a socket, and the child's own for the deferred LISTEN->SYN_RECV). Both count
  * what they leave out in ts_counters.events_filtered. */
@@ -120,20 +120,19 @@ static __always_inline int stream_filter_skips_sock(const struct sock *sk, enum 
 	return 1;
 }
 
+/* On a finished record, just before submission: whether trace's filters keep it. */
 static __always_inline int stream_filter_keeps(const struct ts_event *e)
 {
 	return filter_ports_match(e->sport, e->dport) && filter_addrs_match(e->family, e->saddr, e->daddr) &&
 	       filter_states_match(e);
 }
 
-/* On a finished record, just before submission: 1 when it was discarded (and counted). */
-static __always_inline int stream_filter_drops(struct ts_event *e, struct ts_counters *c)
+/* A finished record stream_filter_keeps() ruled out: given back to the ring buffer and counted.
+ * The caller looks up the counters only then, not for every record it submits. */
+static __always_inline void stream_filter_discard(struct ts_event *e, struct ts_counters *c)
 {
-	if (stream_filter_keeps(e))
-		return 0;
 	bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);
 	filter_count(c);
-	return 1;
 }
 
 #endif /* TCPSIGHT_STREAM_FILTER_BPF_H */

@@ -277,8 +277,10 @@ static __always_inline void keep_tuple(struct sock_info *info, struct ts_event *
 
 static __always_inline void submit_event(struct ts_event *e)
 {
-	if (stream_filter_drops(e, percpu_counters())) /* trace's filters, on the finished record */
+	if (!stream_filter_keeps(e)) { /* trace's filters, on the finished record */
+		stream_filter_discard(e, percpu_counters());
 		return;
+	}
 	/* Batch wake-ups: the reader drains on its own timer, so most records need none. A wake-up
 	 * (an inter-processor interrupt, dear in a VM) goes out only as the queue passes the threshold,
 	 * not for every record after it: a reader that has not drained since was woken already. The
