@@ -26,6 +26,7 @@
 #include "serve/listen_address.hpp"
 #include "serve/metrics_server.hpp"
 #include "serve/scrape_cache.hpp"
+#include "serve/web_config_source.hpp"
 
 namespace tcpsight {
 
@@ -43,7 +44,10 @@ struct ServeOptions {
   bool durations = false;  // --connection-durations
   NamespaceChoice namespaces;
   size_t max_namespaces = kDefaultMaxNamespaces;
+  std::string web_config;  // --web.config.file
 };
+
+void warn(const std::string& message) { std::fprintf(stderr, "tcpsight: %s\n", message.c_str()); }
 
 std::string kernel_release() {
   utsname u{};
@@ -77,9 +81,12 @@ int run_serve(const ServeOptions& options) {
         input.durations = options.durations;
         return input;
       },
-      kGatherMaxAgeSeconds, monotonic_seconds);
+      kGatherMaxAgeSeconds, monotonic_seconds, [](const std::string& e) { warn("gathering metrics failed: " + e); });
 
-  MetricsServer server(address, cache);  // binds first: a taken port fails before anything is loaded
+  // Read before anything binds or loads: a config that does not load stops serve at once.
+  std::shared_ptr<WebConfigSource> web;
+  if (!options.web_config.empty()) web = std::make_shared<WebConfigSource>(options.web_config, warn);
+  MetricsServer server(address, cache, HttpLimits{}, web);  // binds first: a taken port fails before anything is loaded
   const uint32_t netns = current_netns_inode();
   // Only the duration histogram needs per-socket storage, the costly part of tracing.
   if (choice.chosen()) {
@@ -105,8 +112,10 @@ int run_serve(const ServeOptions& options) {
   });
   const std::string scope = choice.all ? std::string("every network namespace")
                             : "network namespace " + std::to_string(choice.one ? choice.one->inode : netns);
-  std::fprintf(stderr, "tcpsight: serving http://%s/metrics for %s; Ctrl-C to stop\n",
-               server.address().text().c_str(), scope.c_str());
+  const auto web_state = web ? web->current() : nullptr;
+  std::fprintf(stderr, "tcpsight: serving %s://%s/metrics for %s%s; Ctrl-C to stop\n", web && web->tls() ? "https" : "http",
+               server.address().text().c_str(), scope.c_str(),
+               web_state && !web_state->config.users.empty() ? ", basic auth required" : "");
   const bool served = stop_requested() || server.run();
   finished = true;
   watcher.join();
@@ -137,6 +146,12 @@ Command add_serve_command(CLI::App& parent) {
                   "the rest are summed as remote=\"other\" (default 20)")
       ->type_name("N")
       ->check(CLI::Range(size_t{1}, size_t{100000}).description(""));
+  cmd->add_option("--web.config.file", o->web_config,
+                  "TLS and basic auth, in the Prometheus exporter toolkit's web config format (tls_server_config, "
+                  "basic_auth_users with bcrypt hashes); re-read at each connection, so certificates rotate "
+                  "without a restart. Without it: plain HTTP, no authentication")
+      ->type_name("FILE")
+      ->check(CLI::ExistingFile);
   add_snapshot_cpu_option(cmd, o->snapshot_share);
   add_namespace_options(cmd, o->namespaces);
   cmd->add_option("--max-namespaces", o->max_namespaces,
@@ -154,6 +169,7 @@ Command add_serve_command(CLI::App& parent) {
       "Examples:\n  tcpsight serve\n  tcpsight serve --listen [::1]:9977\n"
       "  curl -s http://127.0.0.1:9977/metrics | grep tcpsight_sockets\n"
       "  tcpsight serve --max-destinations 50\n"
+      "  tcpsight serve --listen 0.0.0.0:9977 --web.config.file /etc/tcpsight/web.yml   (TLS, basic auth)\n"
       "  tcpsight serve -A --max-namespaces 20   (series per container: netns=\"<inode>\",container=\"<name>\")\n"
       "  tcpsight serve --netns $(podman inspect -f '{{.State.Pid}}' web)");
   return {cmd, [o] { return run_serve(*o); }};

@@ -29,8 +29,29 @@ void endpoint_of(const sockaddr_storage& ss, std::string& ip, int& port) {
 
 }  // namespace
 
-BoundedSocketStream::BoundedSocketStream(int fd, const StreamLimits& limits) : fd_(fd), limits_(limits) {
+BoundedSocketStream::BoundedSocketStream(int fd, const StreamLimits& limits, SSL* ssl)
+    : fd_(fd), ssl_(ssl), limits_(limits) {
   begin_request();
+}
+
+bool BoundedSocketStream::wait_for_tls(int result, double seconds) {
+  switch (SSL_get_error(ssl_, result)) {
+    case SSL_ERROR_WANT_READ: return wait(POLLIN, seconds);
+    case SSL_ERROR_WANT_WRITE: return wait(POLLOUT, seconds);
+    default: return false;  // closed, a protocol error or a refused certificate
+  }
+}
+
+bool BoundedSocketStream::handshake() {
+  for (;;) {
+    const int r = SSL_accept(ssl_);
+    if (r == 1) return true;
+    if (!wait_for_tls(r, seconds_to_deadline())) return false;
+  }
+}
+
+void BoundedSocketStream::close_tls() {
+  if (ssl_) SSL_shutdown(ssl_);  // non-blocking: one try
 }
 
 void BoundedSocketStream::begin_request() {
@@ -56,7 +77,7 @@ bool BoundedSocketStream::wait(short events, double seconds) const {
 }
 
 bool BoundedSocketStream::wait_for_request(double seconds, const std::function<bool()>& stop) {
-  if (begin_ < end_) return true;
+  if (begin_ < end_ || (ssl_ && SSL_pending(ssl_) > 0)) return true;
   const auto until = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
   while (!stop()) {
     const double left = std::chrono::duration<double>(until - Clock::now()).count();
@@ -67,7 +88,8 @@ bool BoundedSocketStream::wait_for_request(double seconds, const std::function<b
 }
 
 bool BoundedSocketStream::is_readable() const {
-  return begin_ < end_ || wait(POLLIN, std::min(limits_.read_timeout_s, seconds_to_deadline()));
+  return begin_ < end_ || (ssl_ && SSL_pending(ssl_) > 0) ||
+         wait(POLLIN, std::min(limits_.read_timeout_s, seconds_to_deadline()));
 }
 
 bool BoundedSocketStream::is_writable() const { return wait(POLLOUT, limits_.write_timeout_s); }
@@ -76,10 +98,7 @@ ssize_t BoundedSocketStream::read(char* ptr, size_t size) {
   if (begin_ == end_) {
     if (request_bytes_ >= limits_.max_request_bytes || !is_readable()) return -1;
     const size_t want = std::min(sizeof buffer_, limits_.max_request_bytes - request_bytes_);
-    ssize_t n;
-    do {
-      n = recv(fd_, buffer_, want, 0);
-    } while (n < 0 && errno == EINTR);
+    const ssize_t n = receive(want);
     if (n <= 0) return n;
     begin_ = 0;
     end_ = static_cast<size_t>(n);
@@ -91,8 +110,32 @@ ssize_t BoundedSocketStream::read(char* ptr, size_t size) {
   return static_cast<ssize_t>(n);
 }
 
+ssize_t BoundedSocketStream::receive(size_t want) {
+  ssize_t n;
+  if (ssl_) {
+    // A TLS record may arrive in pieces: wait for the rest within the same limits.
+    for (;;) {
+      const int r = SSL_read(ssl_, buffer_, static_cast<int>(want));
+      if (r > 0) return r;
+      if (SSL_get_error(ssl_, r) == SSL_ERROR_ZERO_RETURN) return 0;
+      if (!wait_for_tls(r, std::min(limits_.read_timeout_s, seconds_to_deadline()))) return -1;
+    }
+  }
+  do {
+    n = recv(fd_, buffer_, want, 0);
+  } while (n < 0 && errno == EINTR);
+  return n;
+}
+
 ssize_t BoundedSocketStream::write(const char* ptr, size_t size) {
   if (!is_writable()) return -1;
+  if (ssl_) {
+    for (;;) {
+      const int r = SSL_write(ssl_, ptr, static_cast<int>(std::min<size_t>(size, 1 << 30)));
+      if (r > 0) return r;
+      if (!wait_for_tls(r, limits_.write_timeout_s)) return -1;
+    }
+  }
   ssize_t n;
   do {
     n = send(fd_, ptr, size, MSG_NOSIGNAL);

@@ -1,6 +1,7 @@
 #include "serve/metrics_server.hpp"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <httplib.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -12,6 +13,7 @@
 #include <cstring>
 
 #include "core/errors.hpp"
+#include "serve/basic_auth.hpp"
 #include "serve/bounded_socket_stream.hpp"
 #include "serve/bounded_task_queue.hpp"
 #include "serve/content_negotiation.hpp"
@@ -33,6 +35,7 @@ constexpr const char* kIndexPage = R"(<!DOCTYPE html>
 std::string_view reason_phrase(int status) {
   switch (status) {
     case 400: return "Bad Request";
+    case 401: return "Unauthorized";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
     case 408: return "Request Timeout";
@@ -82,20 +85,45 @@ std::string bind_failure(const ListenAddress& address) {
 
 }  // namespace
 
-// httplib's server with two changes: each connection is read through a BoundedSocketStream
-// (httplib 0.11 bounds neither the number of headers nor the time a request may take), and the
-// listening socket is reachable (to widen httplib's listen backlog of 5).
+// httplib's server with three changes: each connection is read through a BoundedSocketStream
+// (httplib 0.11 bounds neither the number of headers nor the time a request may take), over TLS
+// with the web config's certificates of the moment when it has them, and the listening socket is
+// reachable (to widen httplib's listen backlog of 5).
 class MetricsServer::Http : public httplib::Server {
  public:
-  explicit Http(const HttpLimits& limits) : limits_(limits) {}
+  Http(const HttpLimits& limits, std::shared_ptr<WebConfigSource> web) : limits_(limits), web_(std::move(web)) {}
   int listening_fd() const { return svr_sock_; }
+  WebConfigSource* web() const { return web_.get(); }
+  BasicAuth& auth() { return auth_; }
 
  private:
+  struct SslFree {
+    void operator()(SSL* ssl) const { SSL_free(ssl); }
+  };
+
   bool stopping() const { return svr_sock_ == INVALID_SOCKET; }
 
   // Replaces httplib's own loop over the requests of one connection.
   bool process_and_close_socket(socket_t sock) override {
-    BoundedSocketStream stream(sock, limits_.stream);
+    std::unique_ptr<SSL, SslFree> ssl;
+    if (web_ && web_->tls()) {
+      const auto state = web_->current();  // re-read here: a rotated certificate serves the next connection
+      if (state && state->tls) ssl.reset(SSL_new(state->tls.get()));
+      const int flags = fcntl(sock, F_GETFL);
+      if (!ssl || flags < 0 || fcntl(sock, F_SETFL, flags | O_NONBLOCK) != 0 || SSL_set_fd(ssl.get(), sock) != 1) {
+        close(sock);
+        return true;
+      }
+    }
+    BoundedSocketStream stream(sock, limits_.stream, ssl.get());
+    if (!ssl || stream.handshake()) serve(stream);
+    if (ssl) stream.close_tls();
+    shutdown(sock, SHUT_RDWR);
+    close(sock);
+    return true;
+  }
+
+  void serve(BoundedSocketStream& stream) {
     bool closed = false;
     for (size_t served = 0; served < limits_.keep_alive_max_requests && !closed; ++served) {
       if (served > 0 && !stream.wait_for_request(limits_.keep_alive_timeout_s, [this] { return stopping(); })) break;
@@ -105,17 +133,33 @@ class MetricsServer::Http : public httplib::Server {
       const bool answered = process_request(stream, last, closed, [&parsed](httplib::Request&) { parsed = true; });
       if (!answered || !parsed) break;  // after a 400 the rest of the stream is not trusted
     }
-    shutdown(sock, SHUT_RDWR);
-    close(sock);
-    return true;
   }
 
   HttpLimits limits_;
+  std::shared_ptr<WebConfigSource> web_;
+  BasicAuth auth_;
 };
 
-MetricsServer::MetricsServer(const ListenAddress& address, ScrapeCache& cache, const HttpLimits& limits)
-    : address_(address), http_(std::make_unique<Http>(limits)) {
+MetricsServer::MetricsServer(const ListenAddress& address, ScrapeCache& cache, const HttpLimits& limits,
+                             std::shared_ptr<WebConfigSource> web)
+    : address_(address), http_(std::make_unique<Http>(limits, std::move(web))) {
   Http& http = *http_;
+  // Basic auth, before any route (the toolkit guards every path). The users are those of the moment.
+  http.set_pre_routing_handler([&http](const httplib::Request& req, httplib::Response& res) {
+    if (!http.web()) return httplib::Server::HandlerResponse::Unhandled;
+    const auto state = http.web()->current();
+    if (!state) {
+      res.status = 500;
+      res.set_content("the web config does not load; see serve's log\n", "text/plain; charset=utf-8");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    if (state->config.users.empty() || http.auth().allows(state->config.users, req.get_header_value("Authorization")))
+      return httplib::Server::HandlerResponse::Unhandled;
+    res.status = 401;
+    res.set_header("WWW-Authenticate", "Basic");
+    res.set_content("401 Unauthorized\n", "text/plain; charset=utf-8");
+    return httplib::Server::HandlerResponse::Handled;
+  });
   http.new_task_queue = [limits] { return new BoundedTaskQueue(limits.threads, limits.max_queued); };
   // Not httplib's default SO_REUSEPORT: a second exporter on the same port must fail, not share it.
   http.set_socket_options([](socket_t fd) {
@@ -131,22 +175,25 @@ MetricsServer::MetricsServer(const ListenAddress& address, ScrapeCache& cache, c
   http.Get("/", [](const httplib::Request&, httplib::Response& res) {
     res.set_content(kIndexPage, "text/html; charset=utf-8");
   });
+  // Failures are told in serve's log (ScrapeCache's warn), not to whoever asks.
   http.Get("/metrics", [&cache](const httplib::Request& req, httplib::Response& res) {
     const ExpositionFormat format = choose_format(req.get_header_value("Accept"));
     try {
       const auto input = cache.get();
       res.set_content(render_metrics(*input, format), std::string(content_type(format)));
-    } catch (const std::exception& e) {
+    } catch (const std::exception&) {
       res.status = 500;
-      res.set_content(fmt::format("tcpsight: gathering metrics failed: {}\n", e.what()), "text/plain; charset=utf-8");
+      res.set_content("gathering metrics failed; see serve's log\n", "text/plain; charset=utf-8");
     }
   });
+  // Healthy when a gathering now (or the shared one of the last 0.25 s) succeeds.
   http.Get("/healthz", [&cache](const httplib::Request&, httplib::Response& res) {
-    if (cache.healthy()) {
+    try {
+      cache.get();
       res.set_content("ok\n", "text/plain; charset=utf-8");
-    } else {
+    } catch (const std::exception&) {
       res.status = 503;
-      res.set_content("unhealthy: " + cache.last_error() + "\n", "text/plain; charset=utf-8");
+      res.set_content("unhealthy: gathering metrics failed; see serve's log\n", "text/plain; charset=utf-8");
     }
   });
   const auto not_allowed = [](const httplib::Request&, httplib::Response& res) {

@@ -1,5 +1,6 @@
 // The HTTP side of `tcpsight serve` (cpp-httplib): /metrics, /healthz and an index page, served by
-// a bounded pool of workers; every request is bounded in size and time (BoundedSocketStream).
+// a bounded pool of workers; every request is bounded in size and time (BoundedSocketStream);
+// over TLS and with basic auth when a web config file says so.
 #pragma once
 
 #include <memory>
@@ -7,13 +8,16 @@
 #include "serve/http_limits.hpp"
 #include "serve/listen_address.hpp"
 #include "serve/scrape_cache.hpp"
+#include "serve/web_config_source.hpp"
 
 namespace tcpsight {
 
 class MetricsServer {
  public:
-  // Binds at once; throws UserError naming the address and the reason when it cannot.
-  MetricsServer(const ListenAddress& address, ScrapeCache& cache, const HttpLimits& limits = {});
+  // Binds at once; throws UserError naming the address and the reason when it cannot. With `web`,
+  // TLS and basic auth are as its file says at each connection.
+  MetricsServer(const ListenAddress& address, ScrapeCache& cache, const HttpLimits& limits = {},
+                std::shared_ptr<WebConfigSource> web = nullptr);
   ~MetricsServer();
   MetricsServer(const MetricsServer&) = delete;
   MetricsServer& operator=(const MetricsServer&) = delete;

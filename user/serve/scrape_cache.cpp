@@ -6,8 +6,8 @@
 
 namespace tcpsight {
 
-ScrapeCache::ScrapeCache(Gather gather, double max_age_s, Clock clock)
-    : gather_(std::move(gather)), max_age_s_(max_age_s), clock_(std::move(clock)) {}
+ScrapeCache::ScrapeCache(Gather gather, double max_age_s, Clock clock, Warn warn)
+    : gather_(std::move(gather)), max_age_s_(max_age_s), clock_(std::move(clock)), warn_(std::move(warn)) {}
 
 std::shared_ptr<const ScrapeInput> ScrapeCache::get() {
   std::lock_guard lock(gather_mutex_);
@@ -28,6 +28,7 @@ std::shared_ptr<const ScrapeInput> ScrapeCache::get() {
     return latest_;
   } catch (const std::exception& e) {
     std::lock_guard error_lock(error_mutex_);
+    if (warn_ && (healthy_ || last_error_ != e.what())) warn_(e.what());
     last_error_ = e.what();
     healthy_ = false;
     throw;

@@ -17,8 +17,10 @@ class ScrapeCache {
  public:
   using Gather = std::function<ScrapeInput()>;
   using Clock = std::function<double()>;  // monotonic seconds
+  using Warn = std::function<void(const std::string&)>;
 
-  ScrapeCache(Gather gather, double max_age_s, Clock clock);
+  // `warn` hears of a failing gathering once, until one succeeds or the error changes.
+  ScrapeCache(Gather gather, double max_age_s, Clock clock, Warn warn = {});
 
   // The latest input, gathered now when the cached one is older than max_age. Throws what
   // gathering throws (the next call tries again).
@@ -32,6 +34,7 @@ class ScrapeCache {
   Gather gather_;
   double max_age_s_;
   Clock clock_;
+  Warn warn_;
 
   std::mutex gather_mutex_;  // held while gathering
   std::shared_ptr<const ScrapeInput> latest_;
