@@ -20,45 +20,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// A fresh directory under /tmp, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = "/tmp/ts-serve-prometheus-XXXXXX";
-    if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
-std::string url_encode(const std::string& s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') out += static_cast<char>(c);
-    else out += {'%', hex[c >> 4], hex[c & 15]};
-  }
-  return out;
-}
-
-// The value of an instant query's first result, or nullopt (no result yet, or Prometheus not up).
-std::optional<double> query(const Netns& ns, const std::string& promql) {
-  const HttpReply r = http_get(ns.name(), "127.0.0.1", 9090, "/api/v1/query?query=" + url_encode(promql), {}, 5s, true);
-  if (r.status != 200) return std::nullopt;
-  const auto body = nlohmann::json::parse(r.body, nullptr, false);
-  if (body.is_discarded() || body.value("status", "") != "success") return std::nullopt;
-  const auto& result = body["data"]["result"];
-  if (!result.is_array() || result.empty()) return std::nullopt;
-  return std::stod(result[0]["value"][1].get<std::string>());
-}
-
 // Whether Prometheus evaluates `promql` without an error (a result may be empty).
 std::string query_error(const Netns& ns, const std::string& promql) {
   const HttpReply r = http_get(ns.name(), "127.0.0.1", 9090, "/api/v1/query?query=" + url_encode(promql), {}, 5s, true);
@@ -82,16 +43,6 @@ std::vector<std::string> dashboard_queries() {
   return out;
 }
 
-// The scrape target's health and last error as Prometheus reports them.
-std::pair<std::string, std::string> target_health(const Netns& ns) {
-  const HttpReply r = http_get(ns.name(), "127.0.0.1", 9090, "/api/v1/targets", {}, 5s, true);
-  const auto body = nlohmann::json::parse(r.body, nullptr, false);
-  if (r.status != 200 || body.is_discarded()) return {"", "no answer from Prometheus"};
-  for (const auto& t : body["data"]["activeTargets"])
-    if (t["labels"].value("job", "") == "tcpsight") return {t.value("health", ""), t.value("lastError", "")};
-  return {"", "no tcpsight target"};
-}
-
 TEST(ServePrometheus, ARealPrometheusScrapesItDuringChurnAndSeesTimeWaitAndTransitionRates) {
   TS_REQUIRE_ROOT_OR_SKIP();
   TS_REQUIRE_TOOL_OR_SKIP(prometheus, "prometheus");
@@ -100,7 +51,7 @@ TEST(ServePrometheus, ARealPrometheusScrapesItDuringChurnAndSeesTimeWaitAndTrans
   ServeUnderTest serve(ns);
   ASSERT_TRUE(serve.ready()) << serve.child().err();
 
-  TempDir dir;
+  TempDir dir("serve-prometheus");
   const std::string config = dir.path() + "/prometheus.yml";
   std::ofstream(config) << "global:\n"
                            "  scrape_interval: 1s\n"
@@ -114,16 +65,7 @@ TEST(ServePrometheus, ARealPrometheusScrapesItDuringChurnAndSeesTimeWaitAndTrans
                 "--web.listen-address=127.0.0.1:9090", "--log.level=warn"},
                ns.inside());
 
-  // Prometheus opens its port seconds after it starts (many more under emulation): ask it only then.
-  const bool prometheus_ready = wait_until(
-      [&] {
-        try {
-          return http_get(ns.name(), "127.0.0.1", 9090, "/-/ready", {}, 2s, true).status == 200;
-        } catch (const std::exception&) {
-          return false;  // not listening yet
-        }
-      },
-      90s);
+  const bool prometheus_ready = wait_for_prometheus(ns, 90s);
   ASSERT_TRUE(prometheus_ready) << "Prometheus did not become ready:\n" << server.err();
 
   const Listener listener = listen_in(ns.name(), "127.0.0.1", 128);
@@ -155,7 +97,7 @@ TEST(ServePrometheus, ARealPrometheusScrapesItDuringChurnAndSeesTimeWaitAndTrans
     time_wait = query(ns, R"(tcpsight_sockets{state="TIME_WAIT"})");
     transition_rate = query(ns, "sum(rate(tcpsight_state_transitions_total[5s]))");
     up = query(ns, R"(up{job="tcpsight"})");
-    health = target_health(ns);
+    health = target_health(ns, "tcpsight");
     if (time_wait && *time_wait > 0 && transition_rate && *transition_rate > 0 && up == 1.0 && health.first == "up")
       break;
   }

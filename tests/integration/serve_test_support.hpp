@@ -9,17 +9,21 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <stdlib.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <sstream>
 #include <stdexcept>
 #include <cstring>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -198,6 +202,26 @@ inline HttpReply http_get(const std::string& netns, const std::string& host, uin
   return reply;
 }
 
+// A fresh directory /tmp/ts-NAME-XXXXXX, removed with everything in it.
+class TempDir {
+ public:
+  explicit TempDir(const std::string& name) {
+    std::string pattern = "/tmp/ts-" + name + "-XXXXXX";
+    if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
+    path_ = pattern;
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
 // `tcpsight serve` running in a namespace, ready to be scraped.
 class ServeUnderTest {
  public:
@@ -208,7 +232,7 @@ class ServeUnderTest {
     host_ = listen.substr(0, colon);
     if (!host_.empty() && host_.front() == '[') host_ = host_.substr(1, host_.size() - 2);
     port_ = static_cast<uint16_t>(std::stoi(listen.substr(colon + 1)));
-    ready_ = child_.wait_for_line(Child::Stream::err, "serving http://", 20s).has_value();
+    ready_ = child_.wait_for_line(Child::Stream::err, "serving http", 20s).has_value();  // or https
   }
 
   bool ready() const { return ready_; }
@@ -260,6 +284,52 @@ inline std::set<std::string> sample_names(const std::string& text) {
   for (std::string line; std::getline(in, line);)
     if (!line.empty() && line[0] != '#') names.insert(line.substr(0, line.find_first_of("{ ")));
   return names;
+}
+
+// ---- a Prometheus server the test runs (its HTTP API on 127.0.0.1:9090 of the namespace) ----
+
+inline std::string url_encode(const std::string& s) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') out += static_cast<char>(c);
+    else out += {'%', hex[c >> 4], hex[c & 15]};
+  }
+  return out;
+}
+
+// The value of an instant query's first result, or nullopt (no result yet, or Prometheus not up).
+// Prometheus opens its port seconds after it starts (many more under emulation): ask it only then.
+inline bool wait_for_prometheus(const Netns& ns, Seconds timeout) {
+  return wait_until(
+      [&] {
+        try {
+          return http_get(ns.name(), "127.0.0.1", 9090, "/-/ready", {}, 2s, true).status == 200;
+        } catch (const std::exception&) {
+          return false;  // not listening yet
+        }
+      },
+      timeout);
+}
+
+inline std::optional<double> query(const Netns& ns, const std::string& promql) {
+  const HttpReply r = http_get(ns.name(), "127.0.0.1", 9090, "/api/v1/query?query=" + url_encode(promql), {}, 5s, true);
+  if (r.status != 200) return std::nullopt;
+  const auto body = nlohmann::json::parse(r.body, nullptr, false);
+  if (body.is_discarded() || body.value("status", "") != "success") return std::nullopt;
+  const auto& result = body["data"]["result"];
+  if (!result.is_array() || result.empty()) return std::nullopt;
+  return std::stod(result[0]["value"][1].get<std::string>());
+}
+
+// A scrape job's target health and last error as Prometheus reports them.
+inline std::pair<std::string, std::string> target_health(const Netns& ns, const std::string& job) {
+  const HttpReply r = http_get(ns.name(), "127.0.0.1", 9090, "/api/v1/targets", {}, 5s, true);
+  const auto body = nlohmann::json::parse(r.body, nullptr, false);
+  if (r.status != 200 || body.is_discarded()) return {"", "no answer from Prometheus"};
+  for (const auto& t : body["data"]["activeTargets"])
+    if (t["labels"].value("job", "") == job) return {t.value("health", ""), t.value("lastError", "")};
+  return {"", "no target of job " + job};
 }
 
 // The path of a tool, or nullopt (then the test fails under CI=true and is skipped elsewhere).

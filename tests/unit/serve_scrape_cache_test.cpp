@@ -75,6 +75,23 @@ TEST(ScrapeCache, AFailedGatheringReachesTheCallerAndHealthUntilOneSucceeds) {
   EXPECT_TRUE(cache.healthy());
 }
 
+TEST(ScrapeCache, AFailingGatheringIsToldOnceUntilItSucceedsOrItsErrorChanges) {
+  FakeClock clock;
+  std::string error = "snapshot failed";
+  std::vector<std::string> warned;
+  ScrapeCache cache([&]() -> ScrapeInput { if (!error.empty()) throw std::runtime_error(error); return {}; },
+                    0.25, clock.fn(), [&](const std::string& e) { warned.push_back(e); });
+  for (int i = 0; i < 3; ++i) EXPECT_THROW(cache.get(), std::runtime_error);
+  error = "map read failed";
+  EXPECT_THROW(cache.get(), std::runtime_error);
+  error.clear();
+  EXPECT_NO_THROW(cache.get());
+  error = "map read failed";
+  clock.now += 1;  // past max_age: the next call gathers again
+  EXPECT_THROW(cache.get(), std::runtime_error);
+  EXPECT_EQ(warned, (std::vector<std::string>{"snapshot failed", "map read failed", "map read failed"}));
+}
+
 TEST(ScrapeCache, ConcurrentScrapersWaitForOneGathering) {
   std::atomic<int> gathered{0}, running{0}, most_running{0};
   ScrapeCache cache(

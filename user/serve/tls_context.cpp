@@ -1,6 +1,7 @@
 #include "serve/tls_context.hpp"
 
 #include <openssl/err.h>
+#include <openssl/x509.h>
 
 #include <fmt/format.h>
 
@@ -55,10 +56,12 @@ SslContext make_tls_context(const TlsServerConfig& tls) {
   SSL_CTX_set_options(c, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
   SSL_CTX_set_mode(c, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
   if (SSL_CTX_use_certificate_chain_file(c, tls.cert_file.c_str()) != 1) fail("cert_file " + tls.cert_file.string());
+  const std::string mismatch =
+      fmt::format("key_file {} does not match cert_file {}", tls.key_file.string(), tls.cert_file.string());
   if (SSL_CTX_use_PrivateKey_file(c, tls.key_file.c_str(), SSL_FILETYPE_PEM) != 1)
-    fail("key_file " + tls.key_file.string());
-  if (SSL_CTX_check_private_key(c) != 1)
-    fail(fmt::format("key_file {} does not match cert_file {}", tls.key_file.string(), tls.cert_file.string()));
+    fail(ERR_GET_REASON(ERR_peek_last_error()) == X509_R_KEY_VALUES_MISMATCH ? mismatch
+                                                                            : "key_file " + tls.key_file.string());
+  if (SSL_CTX_check_private_key(c) != 1) fail(mismatch);
 
   switch (tls.client_auth) {
     case ClientAuth::none: SSL_CTX_set_verify(c, SSL_VERIFY_NONE, nullptr); break;

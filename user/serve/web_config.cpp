@@ -16,11 +16,13 @@ namespace tcpsight {
 
 namespace {
 
-// Every key of a mapping must be one of `known`; `unsupported` ones get their own message.
+// Every key of a mapping must be one of `known`, once; `unsupported` ones get their own message.
 void check_keys(const YAML::Node& map, const std::string& where, const std::set<std::string>& known,
                 const std::set<std::string>& unsupported = {}) {
+  std::set<std::string> seen;
   for (const auto& entry : map) {
     const std::string key = entry.first.as<std::string>();
+    if (!seen.insert(key).second) throw UserError(fmt::format("{}{} is given twice", where, key));
     if (unsupported.count(key)) throw UserError(fmt::format("{}{} is not supported by tcpsight", where, key));
     if (!known.count(key)) throw UserError(fmt::format("unknown key {}{}", where, key));
   }

@@ -41,7 +41,13 @@ std::shared_ptr<const WebState> WebConfigSource::load(std::vector<Stamp>& stamps
   const Stamp config_stamp = stamps.front();
   stamps = stamps_of(state->config);
   stamps.front() = config_stamp;
-  if (state->config.tls) state->tls = std::shared_ptr<SSL_CTX>(make_tls_context(*state->config.tls).release(), SSL_CTX_free);
+  if (state->config.tls) {
+    try {
+      state->tls = std::shared_ptr<SSL_CTX>(make_tls_context(*state->config.tls).release(), SSL_CTX_free);
+    } catch (const UserError& e) {
+      throw UserError(fmt::format("web config {}: {}", file_.string(), e.what()));
+    }
+  }
   return state;
 }
 
