@@ -62,7 +62,7 @@ CurlResult curl(const Netns& ns, const std::string& url, const std::vector<std::
   std::vector<std::string> argv{"curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "10"};
   argv.insert(argv.end(), options.begin(), options.end());
   argv.push_back(url);
-  const CommandResult r = run_command(argv, {.netns = ns.name()}, 20s);
+  const CommandResult r = run_command(argv, ns.inside(), 20s);
   return {r.exit_code, r.out};
 }
 
@@ -210,7 +210,7 @@ TEST(ServeTls, AWebConfigThatDoesNotLoadStopsServeAtStartNamingWhy) {
     const std::string web = dir.path() + "/web.yml";
     write_file(web, text);
     const CommandResult r =
-        run_command({tcpsight_binary(), "serve", "--listen", "127.0.0.1:0", "--web.config.file", web}, {.netns = ns.name()}, 20s);
+        run_command({tcpsight_binary(), "serve", "--listen", "127.0.0.1:0", "--web.config.file", web}, ns.inside(), 20s);
     EXPECT_EQ(r.exit_code, 1) << text << r.err;
     EXPECT_NE(r.err.find(reason), std::string::npos) << "expected " << reason << " for\n" << text << "got: " << r.err;
     EXPECT_NE(r.err.find(web), std::string::npos) << "the message names the file: " << r.err;

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -20,6 +21,7 @@
 #include "kernel/kernel_counters.hpp"
 #include "kernel/netns.hpp"
 #include "kernel/prerequisites.hpp"
+#include "kernel/privileges.hpp"
 #include "kernel/paced_snapshots.hpp"
 #include "kernel/sysctls.hpp"
 #include "kernel/tracer.hpp"
@@ -45,6 +47,7 @@ struct ServeOptions {
   NamespaceChoice namespaces;
   size_t max_namespaces = kDefaultMaxNamespaces;
   std::string web_config;  // --web.config.file
+  std::optional<std::string> user;  // --user
 };
 
 void warn(const std::string& message) { std::fprintf(stderr, "tcpsight: %s\n", message.c_str()); }
@@ -99,6 +102,9 @@ int run_serve(const ServeOptions& options) {
         TracerOptions{.netns = netns, .stream_kinds = 0, .track_sockets = options.durations});
     snapshots = std::make_unique<PacedSnapshots>(monotonic_seconds, options.snapshot_share);
   }
+  // Loaded and attached: from here on only fds are used. Keep no capability but what entering the
+  // namespaces needs (before any thread starts: capabilities are per thread).
+  drop_privileges({.keep = choice.chosen() ? namespace_entry_capabilities() : std::vector<int>{}, .user = options.user});
 
   // SIGINT/SIGTERM set a flag; this thread turns it into server.stop(), repeated until run() has
   // returned (a stop that comes before the server is up would otherwise be missed).
@@ -152,6 +158,10 @@ Command add_serve_command(CLI::App& parent) {
                   "without a restart. Without it: plain HTTP, no authentication")
       ->type_name("FILE")
       ->check(CLI::ExistingFile);
+  cmd->add_option("--user", o->user,
+                  "after start-up, run as this unprivileged user (name or uid); capabilities are dropped either "
+                  "way (with -A/--netns all but CAP_SYS_ADMIN, CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH, to enter namespaces and name their containers)")
+      ->type_name("USER");
   add_snapshot_cpu_option(cmd, o->snapshot_share);
   add_namespace_options(cmd, o->namespaces);
   cmd->add_option("--max-namespaces", o->max_namespaces,

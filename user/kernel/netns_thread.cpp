@@ -16,7 +16,6 @@ namespace tcpsight {
 NetnsThread::NetnsThread() {
   home_fd_ = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
   if (home_fd_ < 0) throw UserError(std::string("cannot open /proc/self/ns/net: ") + std::strerror(errno));
-  thread_ = std::thread([this] { serve(); });
 }
 
 NetnsThread::~NetnsThread() {
@@ -25,7 +24,7 @@ NetnsThread::~NetnsThread() {
     quit_ = true;
   }
   changed_.notify_all();
-  thread_.join();
+  if (thread_.joinable()) thread_.join();
   close(home_fd_);
 }
 
@@ -42,6 +41,9 @@ void NetnsThread::serve() {
 
 bool NetnsThread::run_in(const std::string& path, uint32_t inode, const std::function<void()>& work,
                          std::string& error) {
+  // Started at first use, so that it has the capabilities of that moment (serve drops the others
+  // after start-up, and capabilities are per thread).
+  if (!thread_.joinable()) thread_ = std::thread([this] { serve(); });
   bool entered = false;
   std::exception_ptr failure;
   const std::function<void()> job = [&] {

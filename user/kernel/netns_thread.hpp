@@ -23,7 +23,8 @@ class NetnsThread {
   // Runs `work` on the thread, inside the namespace that `path` opens, and waits for it. False,
   // with the reason in `error`, when the namespace cannot be entered: gone (its last process ended,
   // its bind mount was removed), not the namespace of inode `inode` any more (a pid reused), or no
-  // privilege. An exception from `work` is rethrown here. Called from one thread at a time.
+  // privilege. An exception from `work` is rethrown here. Called from one thread at a time; the
+  // first call starts the thread.
   bool run_in(const std::string& path, uint32_t inode, const std::function<void()>& work, std::string& error);
 
  private:
