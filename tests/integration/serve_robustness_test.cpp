@@ -2,6 +2,8 @@
 // clients, many scrapers at once. It answers with 4xx, cuts abusers off, keeps its threads and
 // memory bounded, and the next scrape still works.
 #include <gtest/gtest.h>
+
+#include <algorithm>
 #include <poll.h>
 
 #include <atomic>
@@ -185,6 +187,74 @@ TEST(ServeRobustness, IdleConnectionsDelayAScrapeOnlyBoundedly) {
     }
     EXPECT_EQ(n, 0) << "closed by the server, not by our 10 s receive timeout";
   }
+}
+
+// Server-side sockets of serve's port in ESTABLISHED, as ss counts them (from `peer` only when given).
+size_t served_connections(const Netns& ns, uint16_t port, const std::string& peer = "") {
+  std::string filter = "( sport = :" + std::to_string(port) + (peer.empty() ? "" : " and dst " + peer) + " )";
+  const std::string out = ns.run_checked({"ss", "-tanH", "state", "established", filter});
+  return static_cast<size_t>(std::count(out.begin(), out.end(), '\n'));
+}
+
+TEST(ServeRobustness, FiveHundredSlowAndIdleClientsDoNotDelayAnotherClientsScrapes) {
+  TS_REQUIRE_ROOT_OR_SKIP();
+  Netns ns("serve-crowd");
+  ServeUnderTest serve(ns);
+  ASSERT_TRUE(serve.ready()) << serve.child().err();
+  expect_scrape_works(serve);
+  const long rss_before_kb = proc_status(serve.child().pid(), "VmRSS");
+
+  // 500 clients, each from an address of its own (so no per-address bound applies): half say
+  // nothing, half send a request head a byte at a time and never finish it.
+  constexpr int kClients = 500;
+  std::vector<Fd> idle, slow;
+  for (int i = 0; i < kClients; ++i) {
+    const std::string source = "127.1." + std::to_string(i / 250) + "." + std::to_string(i % 250 + 1);
+    Fd fd = connect_in(ns.name(), "127.0.0.1", serve.port(), 10s, source);
+    if (i % 2) {
+      ASSERT_TRUE(send_all(fd.get(), "GET /metrics HTTP/1.1\r\nHost: x\r\n"));
+      slow.push_back(std::move(fd));
+    } else {
+      idle.push_back(std::move(fd));
+    }
+  }
+  // Idle clients are closed after 3 s without a request: scrape while all 500 are surely open.
+  EXPECT_GE(served_connections(ns, serve.port()), static_cast<size_t>(kClients)) << "serve holds every client";
+  std::atomic<bool> stop{false};
+  std::thread trickle([&] {  // the slow ones keep sending, within the 10 s a head may take
+    for (int round = 0; !stop && round < 8; ++round) {
+      for (Fd& fd : slow) send_all(fd.get(), "X");
+      for (int i = 0; i < 10 && !stop; ++i) std::this_thread::sleep_for(100ms);
+    }
+  });
+  double slowest = 0;
+  for (int i = 0; i < 10; ++i) {
+    const auto start = Clock::now();
+    const HttpReply r = serve.get("/metrics");
+    slowest = std::max(slowest, std::chrono::duration<double>(Clock::now() - start).count());
+    EXPECT_EQ(r.status, 200) << "scrape " << i;
+  }
+  const size_t open_after = served_connections(ns, serve.port());
+  stop = true;
+  trickle.join();
+  report_figure("slowest scrape among 500 slow and idle clients (s)", slowest);
+  EXPECT_LT(slowest, 2.0);
+  EXPECT_GE(open_after, static_cast<size_t>(kClients / 2)) << "the scrapes ran while the crowd was connected";
+  const long rss_after_kb = proc_status(serve.child().pid(), "VmRSS");
+  EXPECT_LT(rss_after_kb - rss_before_kb, 16 * 1024) << "RSS grew from " << rss_before_kb << " kB";
+}
+
+TEST(ServeRobustness, OneClientAddressHoldsAtMostSixtyFourConnections) {
+  TS_REQUIRE_ROOT_OR_SKIP();
+  Netns ns("serve-per-address");
+  ServeUnderTest serve(ns);
+  ASSERT_TRUE(serve.ready()) << serve.child().err();
+  std::vector<Fd> held;
+  for (int i = 0; i < 100; ++i) held.push_back(connect_in(ns.name(), "127.0.0.1", serve.port(), 10s, "127.0.0.9"));
+  // The 36 beyond the bound are closed at once; the 64 stay until their 3 s idle timeout.
+  EXPECT_TRUE(wait_until([&] { return served_connections(ns, serve.port(), "127.0.0.9") == 64; }, 2s, 20ms))
+      << served_connections(ns, serve.port(), "127.0.0.9");
+  EXPECT_EQ(serve.get("/metrics").status, 200) << "another address is served meanwhile";
 }
 
 }  // namespace

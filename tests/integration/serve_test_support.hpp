@@ -74,14 +74,22 @@ inline sockaddr_storage socket_address(const std::string& host, uint16_t port, s
   return ss;
 }
 
-// A TCP socket connected to host:port from inside `netns` (usable from any thread afterwards).
-inline Fd connect_in(const std::string& netns, const std::string& host, uint16_t port, Seconds timeout = 10s) {
+// A TCP socket connected to host:port from inside `netns` (usable from any thread afterwards),
+// from local address `source` when given (any of 127.0.0.0/8 is local on loopback).
+inline Fd connect_in(const std::string& netns, const std::string& host, uint16_t port, Seconds timeout = 10s,
+                     const std::string& source = "") {
   Fd fd;
   run_in_netns(netns, [&] {
     socklen_t len = 0;
     const sockaddr_storage ss = socket_address(host, port, len);
     fd = Fd(::socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0));
     if (fd.get() < 0) throw std::runtime_error("socket failed");
+    if (!source.empty()) {
+      socklen_t source_len = 0;
+      const sockaddr_storage from = socket_address(source, 0, source_len);
+      if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&from), source_len) != 0)
+        throw std::runtime_error("bind to " + source + " failed: " + std::strerror(errno));
+    }
     timeval tv{static_cast<time_t>(timeout.count()), static_cast<suseconds_t>((timeout.count() - static_cast<double>(static_cast<time_t>(timeout.count()))) * 1e6)};
     setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     setsockopt(fd.get(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);

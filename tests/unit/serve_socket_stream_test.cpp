@@ -1,5 +1,5 @@
 // The per-request limits of an HTTP connection, over a socketpair: a request may bring at most
-// max_request_bytes, must arrive within its deadline, and waiting for the next one gives way to a stop.
+// max_request_bytes, must arrive within its deadline, and bytes read ahead are kept for the next one.
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -93,14 +93,23 @@ TEST(BoundedSocketStream, AReadWaitsNoLongerThanTheReadTimeout) {
   EXPECT_LT(took, 1.0);
 }
 
-TEST(BoundedSocketStream, WaitingForTheNextRequestGivesWayToAStop) {
+TEST(BoundedSocketStream, BytesTheReactorReadComeFirstAndWhatIsLeftIsHandedBack) {
   SocketPair pair;
-  BoundedSocketStream stream(pair.server, {});
-  const auto start = Clock::now();
-  EXPECT_FALSE(stream.wait_for_request(10, [&] { return Clock::now() - start > 150ms; }));
-  EXPECT_LT(std::chrono::duration<double>(Clock::now() - start).count(), 1.0);
-  pair.send("G");
-  EXPECT_TRUE(stream.wait_for_request(10, [] { return false; }));
+  BoundedSocketStream stream(pair.server, {.read_timeout_s = 0.2, .max_request_bytes = 64}, nullptr,
+                             "GET / HTTP/1.1\r\n\r\nGET /next");
+  char buf[18];
+  ASSERT_EQ(stream.read(buf, sizeof buf), 18);
+  EXPECT_EQ(std::string(buf, 18), "GET / HTTP/1.1\r\n\r\n");
+  EXPECT_EQ(stream.take_unread(), "GET /next") << "the start of a pipelined request goes back with the connection";
+  pair.send("more");
+  EXPECT_EQ(read_all(stream), "more");
+}
+
+TEST(BoundedSocketStream, BytesAlreadyReadCountAgainstTheRequestsBudget) {
+  SocketPair pair;
+  BoundedSocketStream stream(pair.server, {.read_timeout_s = 0.2, .max_request_bytes = 10}, nullptr, "12345678");
+  pair.send("abcdef");
+  EXPECT_EQ(read_all(stream), "12345678ab");
 }
 
 }  // namespace

@@ -27,37 +27,26 @@ void endpoint_of(const sockaddr_storage& ss, std::string& ip, int& port) {
   ip = text;
 }
 
+constexpr size_t kReadChunk = 4096;
+
 }  // namespace
 
-BoundedSocketStream::BoundedSocketStream(int fd, const StreamLimits& limits, SSL* ssl)
-    : fd_(fd), ssl_(ssl), limits_(limits) {
+BoundedSocketStream::BoundedSocketStream(int fd, const StreamLimits& limits, SSL* ssl, std::string unread)
+    : fd_(fd), ssl_(ssl), limits_(limits), buffer_(std::move(unread)) {
   begin_request();
 }
 
-bool BoundedSocketStream::wait_for_tls(int result, double seconds) {
-  switch (SSL_get_error(ssl_, result)) {
-    case SSL_ERROR_WANT_READ: return wait(POLLIN, seconds);
-    case SSL_ERROR_WANT_WRITE: return wait(POLLOUT, seconds);
-    default: return false;  // closed, a protocol error or a refused certificate
-  }
-}
-
-bool BoundedSocketStream::handshake() {
-  for (;;) {
-    const int r = SSL_accept(ssl_);
-    if (r == 1) return true;
-    if (!wait_for_tls(r, seconds_to_deadline())) return false;
-  }
-}
-
-void BoundedSocketStream::close_tls() {
-  if (ssl_) SSL_shutdown(ssl_);  // non-blocking: one try
-}
-
 void BoundedSocketStream::begin_request() {
-  request_bytes_ = end_ - begin_;  // bytes of this request already read with the previous one
+  request_bytes_ = buffer_.size() - begin_;  // bytes of this request already read
   deadline_ = Clock::now() + std::chrono::duration_cast<Clock::duration>(
                                  std::chrono::duration<double>(limits_.request_deadline_s));
+}
+
+std::string BoundedSocketStream::take_unread() {
+  std::string rest = buffer_.substr(begin_);
+  buffer_.clear();
+  begin_ = 0;
+  return rest;
 }
 
 double BoundedSocketStream::seconds_to_deadline() const {
@@ -76,71 +65,79 @@ bool BoundedSocketStream::wait(short events, double seconds) const {
   }
 }
 
-bool BoundedSocketStream::wait_for_request(double seconds, const std::function<bool()>& stop) {
-  if (begin_ < end_ || (ssl_ && SSL_pending(ssl_) > 0)) return true;
-  const auto until = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
-  while (!stop()) {
-    const double left = std::chrono::duration<double>(until - Clock::now()).count();
-    if (left <= 0) return false;
-    if (wait(POLLIN, std::min(left, 0.1))) return true;
+bool BoundedSocketStream::wait_for_tls(int result, double seconds) {
+  switch (SSL_get_error(ssl_, result)) {
+    case SSL_ERROR_WANT_READ: return wait(POLLIN, seconds);
+    case SSL_ERROR_WANT_WRITE: return wait(POLLOUT, seconds);
+    default: return false;  // closed, or a protocol error
   }
-  return false;
 }
 
 bool BoundedSocketStream::is_readable() const {
-  return begin_ < end_ || (ssl_ && SSL_pending(ssl_) > 0) ||
+  return begin_ < buffer_.size() || (ssl_ && SSL_pending(ssl_) > 0) ||
          wait(POLLIN, std::min(limits_.read_timeout_s, seconds_to_deadline()));
 }
 
 bool BoundedSocketStream::is_writable() const { return wait(POLLOUT, limits_.write_timeout_s); }
 
-ssize_t BoundedSocketStream::read(char* ptr, size_t size) {
-  if (begin_ == end_) {
-    if (request_bytes_ >= limits_.max_request_bytes || !is_readable()) return -1;
-    const size_t want = std::min(sizeof buffer_, limits_.max_request_bytes - request_bytes_);
-    const ssize_t n = receive(want);
-    if (n <= 0) return n;
+ssize_t BoundedSocketStream::receive(size_t want) {
+  char chunk[kReadChunk];
+  want = std::min(want, sizeof chunk);
+  for (;;) {
+    const double patience = std::min(limits_.read_timeout_s, seconds_to_deadline());
+    ssize_t n;
+    if (ssl_) {
+      // A TLS record may arrive in pieces: wait for the rest within the same limits.
+      const int r = SSL_read(ssl_, chunk, static_cast<int>(want));
+      if (r <= 0) {
+        if (SSL_get_error(ssl_, r) == SSL_ERROR_ZERO_RETURN) return 0;
+        if (!wait_for_tls(r, patience)) return -1;
+        continue;
+      }
+      n = r;
+    } else {
+      if (!wait(POLLIN, patience)) return -1;
+      n = recv(fd_, chunk, want, MSG_DONTWAIT);
+      if (n < 0) {
+        if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK) continue;
+        return -1;
+      }
+      if (n == 0) return 0;
+    }
+    buffer_.erase(0, begin_);
     begin_ = 0;
-    end_ = static_cast<size_t>(n);
-    request_bytes_ += end_;
+    buffer_.append(chunk, static_cast<size_t>(n));
+    request_bytes_ += static_cast<size_t>(n);
+    return n;
   }
-  const size_t n = std::min(size, end_ - begin_);
-  std::memcpy(ptr, buffer_ + begin_, n);
+}
+
+ssize_t BoundedSocketStream::read(char* ptr, size_t size) {
+  if (begin_ == buffer_.size()) {
+    if (request_bytes_ >= limits_.max_request_bytes || seconds_to_deadline() <= 0) return -1;
+    const ssize_t n = receive(limits_.max_request_bytes - request_bytes_);
+    if (n <= 0) return n;
+  }
+  const size_t n = std::min(size, buffer_.size() - begin_);
+  std::memcpy(ptr, buffer_.data() + begin_, n);
   begin_ += n;
   return static_cast<ssize_t>(n);
 }
 
-ssize_t BoundedSocketStream::receive(size_t want) {
-  ssize_t n;
-  if (ssl_) {
-    // A TLS record may arrive in pieces: wait for the rest within the same limits.
-    for (;;) {
-      const int r = SSL_read(ssl_, buffer_, static_cast<int>(want));
-      if (r > 0) return r;
-      if (SSL_get_error(ssl_, r) == SSL_ERROR_ZERO_RETURN) return 0;
-      if (!wait_for_tls(r, std::min(limits_.read_timeout_s, seconds_to_deadline()))) return -1;
-    }
-  }
-  do {
-    n = recv(fd_, buffer_, want, 0);
-  } while (n < 0 && errno == EINTR);
-  return n;
-}
-
 ssize_t BoundedSocketStream::write(const char* ptr, size_t size) {
-  if (!is_writable()) return -1;
-  if (ssl_) {
-    for (;;) {
+  for (;;) {
+    if (ssl_) {
       const int r = SSL_write(ssl_, ptr, static_cast<int>(std::min<size_t>(size, 1 << 30)));
       if (r > 0) return r;
       if (!wait_for_tls(r, limits_.write_timeout_s)) return -1;
+      continue;
     }
+    const ssize_t n = send(fd_, ptr, size, MSG_NOSIGNAL);
+    if (n >= 0) return n;
+    if (errno == EINTR) continue;
+    if ((errno == EAGAIN || errno == EWOULDBLOCK) && wait(POLLOUT, limits_.write_timeout_s)) continue;
+    return -1;
   }
-  ssize_t n;
-  do {
-    n = send(fd_, ptr, size, MSG_NOSIGNAL);
-  } while (n < 0 && errno == EINTR);
-  return n;
 }
 
 void BoundedSocketStream::get_remote_ip_and_port(std::string& ip, int& port) const {

@@ -1,7 +1,8 @@
-// One accepted HTTP connection as httplib reads and writes it, with limits httplib 0.11 lacks:
-// each request may take at most `max_request_bytes` and `request_deadline_s` to arrive, so a
-// client that streams endless headers or trickles them byte by byte costs bounded memory and time.
-// Over TLS (an SSL on a non-blocking socket) the same limits hold, the handshake included.
+// One request of an HTTP connection as httplib reads and writes it, with limits httplib 0.11
+// lacks: a request may bring at most `max_request_bytes` and must arrive within
+// `request_deadline_s`, so a client that streams endless headers or trickles them byte by byte
+// costs bounded memory and time. The socket is non-blocking (the ConnectionReactor's); over TLS the
+// SSL is already handshaken. The request's head usually arrives first, read by the reactor.
 #pragma once
 
 #include <httplib.h>
@@ -9,7 +10,6 @@
 
 #include <chrono>
 #include <cstddef>
-#include <functional>
 #include <string>
 
 #include "serve/http_limits.hpp"
@@ -18,18 +18,13 @@ namespace tcpsight {
 
 class BoundedSocketStream final : public httplib::Stream {
  public:
-  // `ssl`, when given, is set up on `fd` (non-blocking) and not yet handshaken; it stays the caller's.
-  BoundedSocketStream(int fd, const StreamLimits& limits, SSL* ssl = nullptr);
-
-  // The TLS handshake, within the first request's deadline. False when it failed or took too long.
-  bool handshake();
-  // Sends TLS's close_notify, without waiting for the peer's.
-  void close_tls();
+  // `unread`: bytes of this connection already read (the request's head, perhaps more).
+  BoundedSocketStream(int fd, const StreamLimits& limits, SSL* ssl = nullptr, std::string unread = {});
 
   // Starts the budget (bytes and deadline) of the next request on this connection.
   void begin_request();
-  // Waits up to `seconds` for the next request to start arriving; gives up early when `stop` says so.
-  bool wait_for_request(double seconds, const std::function<bool()>& stop);
+  // Bytes read from the connection and not yet consumed (the start of a pipelined next request).
+  std::string take_unread();
 
   bool is_readable() const override;
   bool is_writable() const override;
@@ -44,7 +39,7 @@ class BoundedSocketStream final : public httplib::Stream {
   // Waits up to `seconds` for `events` on the socket.
   bool wait(short events, double seconds) const;
   double seconds_to_deadline() const;
-  // SSL_read/SSL_write/SSL_accept's result: true when waiting for the socket may help.
+  // SSL_read/SSL_write's result: true when waiting for the socket may help.
   bool wait_for_tls(int result, double seconds);
   // One read into buffer_ (at most `want` bytes), through TLS when there is TLS.
   ssize_t receive(size_t want);
@@ -52,8 +47,8 @@ class BoundedSocketStream final : public httplib::Stream {
   int fd_;
   SSL* ssl_;
   StreamLimits limits_;
-  char buffer_[4096];
-  size_t begin_ = 0, end_ = 0;  // unread bytes of buffer_
+  std::string buffer_;  // unread bytes from begin_
+  size_t begin_ = 0;
   size_t request_bytes_ = 0;
   Clock::time_point deadline_;
 };

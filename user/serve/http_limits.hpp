@@ -1,4 +1,4 @@
-// How much one HTTP client may cost `tcpsight serve`: workers, queue, time and bytes per request.
+// How much one HTTP client may cost `tcpsight serve`: connections, time and bytes per request, workers.
 #pragma once
 
 #include <cstddef>
@@ -13,10 +13,11 @@ struct StreamLimits {
 };
 
 struct HttpLimits {
-  size_t threads = 8;               // workers; each serves one connection at a time
-  size_t max_queued = 64;           // accepted connections waiting for a worker
+  size_t threads = 8;               // workers; each answers one request at a time
+  size_t max_connections = 1024;    // open at once (idle, reading, or being answered)
+  size_t max_per_address = 64;      // of those, from one client address
   StreamLimits stream;              // per request
-  double keep_alive_timeout_s = 3;  // an idle kept-alive connection is closed after this
+  double keep_alive_timeout_s = 3;  // a connection with no request under way is closed after this
   size_t keep_alive_max_requests = 100;
   size_t max_request_body = 4096;
   int listen_backlog = 128;

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <httplib.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -16,6 +17,7 @@
 #include "serve/basic_auth.hpp"
 #include "serve/bounded_socket_stream.hpp"
 #include "serve/bounded_task_queue.hpp"
+#include "serve/connection_reactor.hpp"
 #include "serve/content_negotiation.hpp"
 #include "serve/metrics_render.hpp"
 
@@ -83,58 +85,51 @@ std::string bind_failure(const ListenAddress& address) {
   }
 }
 
+// Each connection is an fd: make room for max_connections of them besides serve's own (BPF objects,
+// iterators), up to the hard limit (systemd's default soft limit is 1024).
+void raise_open_file_limit(size_t connections) {
+  rlimit r{};
+  if (getrlimit(RLIMIT_NOFILE, &r) != 0) return;
+  const rlim_t want = std::min<rlim_t>(r.rlim_max, connections + 1024);
+  if (r.rlim_cur < want) {
+    r.rlim_cur = want;
+    setrlimit(RLIMIT_NOFILE, &r);
+  }
+}
+
 }  // namespace
 
-// httplib's server with three changes: each connection is read through a BoundedSocketStream
-// (httplib 0.11 bounds neither the number of headers nor the time a request may take), over TLS
-// with the web config's certificates of the moment when it has them, and the listening socket is
-// reachable (to widen httplib's listen backlog of 5).
+// httplib's routing and request parsing, fed by a ConnectionReactor instead of httplib's own accept
+// loop (one blocked thread per connection): a worker gets a connection only once its request head
+// has come, answers that one request through a BoundedSocketStream (httplib 0.11 bounds neither
+// the number of headers nor the time a request may take) and gives the connection back.
 class MetricsServer::Http : public httplib::Server {
  public:
   Http(const HttpLimits& limits, std::shared_ptr<WebConfigSource> web) : limits_(limits), web_(std::move(web)) {}
   int listening_fd() const { return svr_sock_; }
+  // httplib closes it at the end of its own accept loop, which is not used.
+  void close_listening() {
+    const socket_t fd = svr_sock_.exchange(INVALID_SOCKET);
+    if (fd != INVALID_SOCKET) close(fd);
+  }
   WebConfigSource* web() const { return web_.get(); }
   BasicAuth& auth() { return auth_; }
+  const HttpLimits& limits() const { return limits_; }
+
+  // One request on a worker; the connection goes back to `reactor` when it stays open.
+  void answer(HttpConnection connection, ConnectionReactor& reactor) {
+    BoundedSocketStream stream(connection.fd(), limits_.stream, connection.ssl(), std::move(connection.unread()));
+    const bool last = connection.served + 1 >= limits_.keep_alive_max_requests || reactor.stopping();
+    bool closed = false, parsed = false;  // httplib calls setup only for a request it could read
+    const bool answered = process_request(stream, last, closed, [&parsed](httplib::Request&) { parsed = true; });
+    // After a 400 the rest of the stream is not trusted; otherwise the connection is kept alive.
+    if (!answered || !parsed || closed || last) return;  // closed by HttpConnection's destructor
+    connection.unread() = stream.take_unread();
+    ++connection.served;
+    reactor.give_back(std::move(connection));
+  }
 
  private:
-  struct SslFree {
-    void operator()(SSL* ssl) const { SSL_free(ssl); }
-  };
-
-  bool stopping() const { return svr_sock_ == INVALID_SOCKET; }
-
-  // Replaces httplib's own loop over the requests of one connection.
-  bool process_and_close_socket(socket_t sock) override {
-    std::unique_ptr<SSL, SslFree> ssl;
-    if (web_ && web_->tls()) {
-      const auto state = web_->current();  // re-read here: a rotated certificate serves the next connection
-      if (state && state->tls) ssl.reset(SSL_new(state->tls.get()));
-      const int flags = fcntl(sock, F_GETFL);
-      if (!ssl || flags < 0 || fcntl(sock, F_SETFL, flags | O_NONBLOCK) != 0 || SSL_set_fd(ssl.get(), sock) != 1) {
-        close(sock);
-        return true;
-      }
-    }
-    BoundedSocketStream stream(sock, limits_.stream, ssl.get());
-    if (!ssl || stream.handshake()) serve(stream);
-    if (ssl) stream.close_tls();
-    shutdown(sock, SHUT_RDWR);
-    close(sock);
-    return true;
-  }
-
-  void serve(BoundedSocketStream& stream) {
-    bool closed = false;
-    for (size_t served = 0; served < limits_.keep_alive_max_requests && !closed; ++served) {
-      if (served > 0 && !stream.wait_for_request(limits_.keep_alive_timeout_s, [this] { return stopping(); })) break;
-      stream.begin_request();
-      const bool last = served + 1 == limits_.keep_alive_max_requests || stopping();
-      bool parsed = false;  // httplib calls this only for a request it could read
-      const bool answered = process_request(stream, last, closed, [&parsed](httplib::Request&) { parsed = true; });
-      if (!answered || !parsed) break;  // after a 400 the rest of the stream is not trusted
-    }
-  }
-
   HttpLimits limits_;
   std::shared_ptr<WebConfigSource> web_;
   BasicAuth auth_;
@@ -144,6 +139,7 @@ MetricsServer::MetricsServer(const ListenAddress& address, ScrapeCache& cache, c
                              std::shared_ptr<WebConfigSource> web)
     : address_(address), http_(std::make_unique<Http>(limits, std::move(web))) {
   Http& http = *http_;
+  raise_open_file_limit(limits.max_connections);
   // Basic auth, before any route (the toolkit guards every path). The users are those of the moment.
   http.set_pre_routing_handler([&http](const httplib::Request& req, httplib::Response& res) {
     if (!http.web()) return httplib::Server::HandlerResponse::Unhandled;
@@ -160,7 +156,6 @@ MetricsServer::MetricsServer(const ListenAddress& address, ScrapeCache& cache, c
     res.set_content("401 Unauthorized\n", "text/plain; charset=utf-8");
     return httplib::Server::HandlerResponse::Handled;
   });
-  http.new_task_queue = [limits] { return new BoundedTaskQueue(limits.threads, limits.max_queued); };
   // Not httplib's default SO_REUSEPORT: a second exporter on the same port must fail, not share it.
   http.set_socket_options([](socket_t fd) {
     const int one = 1;
@@ -168,7 +163,7 @@ MetricsServer::MetricsServer(const ListenAddress& address, ScrapeCache& cache, c
   });
   http.set_tcp_nodelay(true);
   http.set_payload_max_length(limits.max_request_body);
-  // Only what the Keep-Alive response header announces: the loop above applies the limits.
+  // Only what the Keep-Alive response header announces: the reactor and answer() apply the limits.
   http.set_keep_alive_timeout(static_cast<time_t>(limits.keep_alive_timeout_s));
   http.set_keep_alive_max_count(limits.keep_alive_max_requests);
 
@@ -224,10 +219,40 @@ MetricsServer::MetricsServer(const ListenAddress& address, ScrapeCache& cache, c
   ::listen(http.listening_fd(), limits.listen_backlog);
 }
 
-MetricsServer::~MetricsServer() = default;
+MetricsServer::~MetricsServer() { http_->close_listening(); }
 
-bool MetricsServer::run() { return http_->listen_after_bind(); }
+bool MetricsServer::run() {
+  Http& http = *http_;
+  const int fd = http.listening_fd();
+  const int flags = fcntl(fd, F_GETFL);
+  if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0) return false;
+  // Every ready connection is counted in max_connections, so the queue never makes the reactor wait.
+  BoundedTaskQueue workers(http.limits().threads, http.limits().max_connections);
+  ConnectionReactor::TlsContext tls;
+  if (http.web() && http.web()->tls())
+    tls = [web = http.web()]() -> std::shared_ptr<SSL_CTX> {
+      const auto state = web->current();  // re-read per connection: a rotated certificate serves the next one
+      return state ? state->tls : nullptr;
+    };
+  {
+    std::lock_guard lock(reactor_mutex_);
+    if (stop_requested_) return true;
+    reactor_ = std::make_unique<ConnectionReactor>(fd, http.limits(), tls, [&](HttpConnection c) {
+      auto shared = std::make_shared<HttpConnection>(std::move(c));
+      workers.enqueue([&http, this, shared] { http.answer(std::move(*shared), *reactor_); });
+    });
+  }
+  reactor_->run();
+  workers.shutdown();  // in-flight requests finish first
+  std::lock_guard lock(reactor_mutex_);
+  reactor_.reset();
+  return true;
+}
 
-void MetricsServer::stop() { http_->stop(); }
+void MetricsServer::stop() {
+  std::lock_guard lock(reactor_mutex_);
+  stop_requested_ = true;
+  if (reactor_) reactor_->stop();
+}
 
 }  // namespace tcpsight

@@ -4,7 +4,9 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 
+#include "serve/connection_reactor.hpp"
 #include "serve/http_limits.hpp"
 #include "serve/listen_address.hpp"
 #include "serve/scrape_cache.hpp"
@@ -25,7 +27,8 @@ class MetricsServer {
   // The address actually bound (the kernel's port when 0 was asked for).
   const ListenAddress& address() const { return address_; }
 
-  // Serves until stop(); in-flight requests finish first. False when it ended for another reason.
+  // Serves until stop() (at once when stop() came first); in-flight requests finish first. False
+  // when it could not start.
   bool run();
   // From any thread; may be called before run() has started serving (then call it again).
   void stop();
@@ -34,6 +37,9 @@ class MetricsServer {
   class Http;
   ListenAddress address_;
   std::unique_ptr<Http> http_;
+  std::mutex reactor_mutex_;  // guards reactor_'s creation and end against stop()
+  bool stop_requested_ = false;
+  std::unique_ptr<ConnectionReactor> reactor_;
 };
 
 }  // namespace tcpsight
