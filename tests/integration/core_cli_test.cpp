@@ -1,5 +1,5 @@
-// The command line: bad usage and missing privilege give a clear line and the documented exit
-// status; SIGTERM ends `trace` and `stats` cleanly, taking every BPF program and link with them.
+// The command line: bad usage (an unknown flag, a numeric option's value that is not a finite
+// number within its range) and missing privilege give a clear line and the documented exit status; SIGTERM ends `trace` and `stats` cleanly, taking every BPF program and link with them.
 #include <sys/stat.h>
 #include <unistd.h>
 
