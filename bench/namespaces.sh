@@ -27,8 +27,11 @@ while (($#)); do
   esac
 done
 [[ $(id -u) -eq 0 ]] || { echo "namespaces.sh: needs root (BPF, network namespaces)" >&2; exit 1; }
-node_exporter=$(command -v prometheus-node-exporter || command -v node_exporter || true)
-[[ -n $node_exporter ]] || { echo "namespaces.sh: prometheus-node-exporter is not installed" >&2; exit 1; }
+# The one scripts/install-deps.sh unpacked into .tools/ where the package is missing (it does not
+# install it: its service would start), else the package's.
+node_exporter=$repo/.tools/root/usr/bin/prometheus-node-exporter
+[[ -x $node_exporter ]] || node_exporter=$(command -v prometheus-node-exporter || command -v node_exporter || true)
+[[ -n $node_exporter ]] || { echo "namespaces.sh: prometheus-node-exporter is missing: run scripts/install-deps.sh" >&2; exit 1; }
 TCPSIGHT=${TCPSIGHT:-$repo/build/tcpsight}
 PEER=${PEER:-$repo/build/tests/tcp_peer}
 if [[ ! -x $TCPSIGHT || ! -x $PEER ]]; then

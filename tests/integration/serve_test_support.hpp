@@ -341,9 +341,12 @@ inline std::pair<std::string, std::string> target_health(const Netns& ns, const 
 }
 
 // The path of a tool, or nullopt (then the test fails under CI=true and is skipped elsewhere).
+// First .tools/ of the source tree: where scripts/install-deps.sh unpacks prometheus, promtool and
+// prometheus-node-exporter on a machine without their packages (installing them starts services).
 inline std::optional<std::string> find_tool(const std::string& name) {
-  for (const char* dir : {"/usr/bin/", "/usr/sbin/", "/bin/", "/sbin/", "/usr/local/bin/"}) {
-    const std::string path = std::string(dir) + name;
+  for (const std::string dir : {TCPSIGHT_SOURCE_DIR "/.tools/root/usr/bin/", "/usr/bin/", "/usr/sbin/", "/bin/",
+                                "/sbin/", "/usr/local/bin/"}) {
+    const std::string path = dir + name;
     if (::access(path.c_str(), X_OK) == 0) return path;
   }
   return std::nullopt;

@@ -1,18 +1,21 @@
 // tcp_peer: bounded TCP traffic between two ends in one process, for the integration tests.
 //
 // usage: tcp_peer [--addr A] [--port P] [--count N] [--close client|server|reset]
-//                 [--hold SECONDS] [--max-seconds S]
+//                 [--hold SECONDS] [--max-seconds S] [--comm NAME]
 //
 // Listens on A:P (default 127.0.0.1, port 0: ephemeral) and prints "listening <port>", then makes N
 // connections (default 1) to it one after another, accepting each. Without --hold each connection is
 // closed right after it is made; with --hold all N stay open (ESTABLISHED) that long, then are closed.
 // --close says who closes first: client (the client socket ends in TIME_WAIT), server (the server's
 // does), reset (the client aborts with a RST). Prints "done <connections made>" and exits 0.
+// --comm: the process names itself NAME first (prctl PR_SET_NAME; the kernel keeps 15 bytes), e.g. a
+// hostile name full of terminal escapes, to see how tcpsight shows it.
 // Bounded: stops making connections after --max-seconds (default 60) or on SIGTERM/SIGINT, and still
 // closes what it opened. Exit 2 on bad usage, 1 on a socket error. Run it in a namespace with
 // `ip netns exec NS tcp_peer ...` (or the harness's SpawnOptions::netns).
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -42,12 +45,13 @@ struct Options {
   CloseMode close = CloseMode::client;
   double hold_s = 0;
   double max_s = 60;
+  std::string comm;  // empty: the name exec gave
 };
 
 std::atomic<bool> stop{false};
 
 constexpr const char* kUsageText =
-    "tcp_peer [--addr A] [--port P] [--count N] [--close client|server|reset] [--hold SECONDS] [--max-seconds S]";
+    "tcp_peer [--addr A] [--port P] [--count N] [--close client|server|reset] [--hold SECONDS] [--max-seconds S] [--comm NAME]";
 
 [[noreturn]] void usage(const std::string& why) { tool::usage(why, kUsageText); }
 
@@ -74,6 +78,7 @@ Options parse(int argc, char** argv) {
     else if (flag == "--count") o.count = static_cast<long>(number(flag, value, 1, 1e6));
     else if (flag == "--hold") o.hold_s = number(flag, value, 0, 3600);
     else if (flag == "--max-seconds") o.max_s = number(flag, value, 0.1, 3600);
+    else if (flag == "--comm") o.comm = value;
     else if (flag == "--close") {
       const std::string v = value;
       if (v == "client") o.close = CloseMode::client;
@@ -138,6 +143,7 @@ void on_stop_signal(int) { stop = true; }
 int main(int argc, char** argv) {
   tool::name = "tcp_peer";
   const Options o = parse(argc, argv);
+  if (!o.comm.empty() && prctl(PR_SET_NAME, o.comm.c_str()) != 0) fail("prctl PR_SET_NAME");
   struct sigaction sa {};
   sa.sa_handler = on_stop_signal;
   sigaction(SIGTERM, &sa, nullptr);

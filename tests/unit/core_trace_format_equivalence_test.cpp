@@ -2,7 +2,7 @@
 // replaced (trace_format_reference.cpp), byte for byte, over many generated events: every kind and
 // state, both families and none, every flag, owners unknown, named and shared, and hostile process
 // and namespace names (quotes, backslashes, control characters, invalid UTF-8, 16 bytes with no
-// terminator). Every JSON line must also stay valid JSON whose comm decodes to the name's bytes.
+// terminator). Every JSON line must also stay valid JSON whose comm decodes to the name's visible form.
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <sys/socket.h>
@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "core/display_name.hpp"
 #include "core/event_format.hpp"
 #include "core/trace_fields.hpp"
 #include "trace_format_reference.hpp"
@@ -110,21 +111,6 @@ class EventGenerator {
   std::mt19937_64 rng_;
 };
 
-// The bytes of `s` as JSON's \u00XX escapes decode them (Latin-1), in UTF-8.
-std::string latin1_as_utf8(std::string_view s) {
-  std::string out;
-  for (const char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c < 0x80) {
-      out.push_back(ch);
-    } else {
-      out.push_back(static_cast<char>(0xc0 | (c >> 6)));
-      out.push_back(static_cast<char>(0x80 | (c & 0x3f)));
-    }
-  }
-  return out;
-}
-
 constexpr int kEvents = 20000;
 
 TEST(TraceFormatEquivalence, FullLinesAreByteForByteTheFormerOnes) {
@@ -148,7 +134,7 @@ TEST(TraceFormatEquivalence, FullLinesAreByteForByteTheFormerOnes) {
 
     const auto parsed = nlohmann::json::parse(json);  // throws on invalid JSON
     if (owner.known()) {
-      ASSERT_EQ(parsed.at("comm").get<std::string>(), latin1_as_utf8(owner.comm)) << json;
+      ASSERT_EQ(parsed.at("comm").get<std::string>(), visible_text(owner.comm)) << json;
     }
   }
 }

@@ -36,21 +36,21 @@ TEST(NamespaceNameDisplay, KeepsPrintableTextAndUtf8) {
   EXPECT_EQ(safe_display_name(""), "");
 }
 
-TEST(NamespaceNameDisplay, ReplacesControlCharacters) {
-  EXPECT_EQ(safe_display_name("evil\n\x1b[31mred\x1b[0m"), "evil??[31mred?[0m");
-  EXPECT_EQ(safe_display_name(std::string("a\0b\r\t\x7f", 6)), "a?b???");
-  EXPECT_EQ(safe_display_name("\xc2\x85" "next\xc2\x9b" "2J"), "?next?2J");  // C1: NEL, CSI
-  EXPECT_EQ(safe_display_name("abc\xe2\x80\xae" "gpj.exe"), "abc?gpj.exe");  // right-to-left override
-  EXPECT_EQ(safe_display_name("line\xe2\x80\xa8" "two"), "line?two");
+TEST(NamespaceNameDisplay, EscapesControlCharacters) {
+  EXPECT_EQ(safe_display_name("evil\n\x1b[31mred\x1b[0m"), R"(evil\x0a\x1b[31mred\x1b[0m)");
+  EXPECT_EQ(safe_display_name(std::string("a\0b\r\t\x7f", 6)), R"(a\x00b\x0d\x09\x7f)");
+  EXPECT_EQ(safe_display_name("\xc2\x85" "next\xc2\x9b" "2J"), R"(\xc2\x85next\xc2\x9b2J)");  // C1: NEL, CSI
+  EXPECT_EQ(safe_display_name("abc\xe2\x80\xae" "gpj.exe"), R"(abc\xe2\x80\xaegpj.exe)");  // right-to-left override
+  EXPECT_EQ(safe_display_name("line\xe2\x80\xa8" "two"), R"(line\xe2\x80\xa8two)");
 }
 
-TEST(NamespaceNameDisplay, ReplacesInvalidUtf8) {
-  EXPECT_EQ(safe_display_name("\xff"), "?");
-  EXPECT_EQ(safe_display_name("\xc0\xaf"), "??");            // overlong '/'
-  EXPECT_EQ(safe_display_name("\xed\xa0\x80"), "???");        // a surrogate
-  EXPECT_EQ(safe_display_name("\xf4\x90\x80\x80"), "????");   // beyond U+10FFFF
-  EXPECT_EQ(safe_display_name("ab\xe6\x9d"), "ab??");          // cut short
-  EXPECT_EQ(safe_display_name("\x80x"), "?x");                // a stray continuation byte
+TEST(NamespaceNameDisplay, EscapesInvalidUtf8) {
+  EXPECT_EQ(safe_display_name("\xff"), R"(\xff)");
+  EXPECT_EQ(safe_display_name("\xc0\xaf"), R"(\xc0\xaf)");              // overlong '/'
+  EXPECT_EQ(safe_display_name("\xed\xa0\x80"), R"(\xed\xa0\x80)");      // a surrogate
+  EXPECT_EQ(safe_display_name("\xf4\x90\x80\x80"), R"(\xf4\x90\x80\x80)");  // beyond U+10FFFF
+  EXPECT_EQ(safe_display_name("ab\xe6\x9d"), R"(ab\xe6\x9d)");          // cut short
+  EXPECT_EQ(safe_display_name("\x80x"), R"(\x80x)");                    // a stray continuation byte
 }
 
 TEST(NamespaceNameDisplay, TruncatesAtACharacterBoundary) {
@@ -59,6 +59,8 @@ TEST(NamespaceNameDisplay, TruncatesAtACharacterBoundary) {
   EXPECT_EQ(safe_display_name(std::string(93, 'a') + "東京"), std::string(93, 'a') + "東");
   EXPECT_EQ(safe_display_name("abcdef", 3), "abc");
   EXPECT_EQ(safe_display_name("abc", 0), "");
+  EXPECT_EQ(safe_display_name("ab\x1b", 5), "ab");  // an escape is not cut either
+  EXPECT_EQ(safe_display_name("ab\x1b", 6), R"(ab\x1b)");
 }
 
 TEST(NamespaceNameDisplay, AnyBytesComeOutBoundedPrintableAndStable) {
@@ -69,7 +71,7 @@ TEST(NamespaceNameDisplay, AnyBytesComeOutBoundedPrintableAndStable) {
     const std::string safe = safe_display_name(raw);
     ASSERT_LE(safe.size(), 96u);
     ASSERT_TRUE(printable(safe));
-    ASSERT_EQ(safe_display_name(safe), safe);  // valid UTF-8 without anything to replace
+    ASSERT_EQ(safe_display_name(safe), safe);  // valid UTF-8 without anything to escape
   }
 }
 
@@ -272,7 +274,7 @@ TEST_F(NamespaceNameFakeRoot, HostileNamesComeOutSafe) {
   containers_json(R"([{"id":")" + kId + R"(","names":["evil\n\u001b[2J\u001b]0;owned\u0007\"quoted\")" +
                   std::string(10'000, 'x') + R"("]}])");
   NamespaceName n = name(1096);
-  EXPECT_TRUE(n.name.starts_with("evil??[2J?]0;owned?\"quoted\"xxx")) << n.name;
+  EXPECT_TRUE(n.name.starts_with(R"(evil\x0a\x1b[2J\x1b]0;owned\x07"quoted"xxx)")) << n.name;
   EXPECT_LE(n.name.size(), 96u);
   EXPECT_TRUE(printable(n.name));
 
@@ -280,11 +282,11 @@ TEST_F(NamespaceNameFakeRoot, HostileNamesComeOutSafe) {
   EXPECT_EQ(n.kind, "netns");
   EXPECT_LE(n.name.size(), 96u);
   EXPECT_TRUE(printable(n.name));
-  EXPECT_TRUE(n.name.starts_with("evil??[2J?]0;owned?\"quoted\"?xx")) << n.name;
+  EXPECT_TRUE(n.name.starts_with(R"(evil\x0a\x1b[2J\x1b]0;owned\x07"quoted"\xffxx)")) << n.name;
 
   cgroup(200, "/docker/" + kId);
   write("var/lib/docker/containers/" + kId + "/config.v2.json", R"({"Name":"/a\r\nb\u202ec"})");
-  EXPECT_EQ(name(200).name, "a??b?c");
+  EXPECT_EQ(name(200).name, R"(a\x0d\x0ab\xe2\x80\xaec)");
 }
 
 TEST_F(NamespaceNameFakeRoot, ARootWithoutItsSlashIsTheSameRoot) {

@@ -243,6 +243,24 @@ TEST(TopLayout, DrillDownListsTheSocketsWithHolderAndTimeInState) {
   EXPECT_NE(closed.find("tcpsight trace --state SYN_SENT"), std::string::npos) << closed;
 }
 
+TEST(TopLayout, AProcessNameOfTerminalEscapesIsShownAsVisibleText) {
+  Host h;
+  std::strncpy(h.owners.back().comm, "\x1b[2J\x1b]0;x\x07", sizeof h.owners.back().comm);  // curl's socket
+  const TopFrame f = frame_with_details(h, 10);
+  ViewState v;
+  v.page = Page::Sockets;
+  v.drill = DrillQuery::of_state(TS_ESTABLISHED).key();
+  const Screen sockets = layout_screen(f, v, {160, 40}, {&Glyphs::utf8()});
+  v.page = Page::Processes;
+  const Screen processes = layout_screen(f, v, {160, 40}, {&Glyphs::utf8()});
+  for (const Screen* s : {&sockets, &processes}) {
+    expect_exact_size(*s, {160, 40});
+    const std::string text = s->text();
+    EXPECT_NE(text.find(R"(\x1b[2J)"), std::string::npos) << text;  // the processes view may cut the rest
+    for (const char c : text) ASSERT_FALSE((static_cast<unsigned char>(c) < 0x20 && c != '\n') || c == 0x7f) << text;
+  }
+}
+
 TEST(TopLayout, OverviewOffersEveryStateTransitionAndListenerToSelect) {
   const TopFrame f = frame_with_details(Host{}, 10);
   ViewState v;

@@ -47,19 +47,12 @@ void append_endpoint(fmt::memory_buffer& out, uint8_t family, const uint8_t addr
     fmt::format_to(std::back_inserter(out), "\"{}:{}\"", host, port);
 }
 
-// comm is whatever the process named itself: escape it so every line stays valid JSON.
+// comm is whatever the process named itself: its visible form, escaped so every line stays valid JSON.
 void append_json_string(fmt::memory_buffer& out, std::string_view text) {
   out.push_back('"');
-  for (const char ch : text) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(ch);
-    } else if (c < 0x20 || c >= 0x7f) {
-      fmt::format_to(std::back_inserter(out), "\\u{:04x}", c);  // bytes above ASCII as Latin-1
-    } else {
-      out.push_back(ch);
-    }
+  for (const char ch : visible_text(text)) {
+    if (ch == '"' || ch == '\\') out.push_back('\\');
+    out.push_back(ch);
   }
   out.push_back('"');
 }
@@ -225,7 +218,7 @@ std::string text_value(TraceField f, const EventView& v) {
     case TraceField::time: return clock_text(v.clock, e.ts_ns);
     case TraceField::kind: return std::string(event_kind_name(e.kind));
     case TraceField::pid: return v.owner.known() ? std::to_string(v.owner.tgid) : "-";
-    case TraceField::comm: return v.owner.known() ? safe_display_name(v.owner.comm, sizeof e.comm) : "-";
+    case TraceField::comm: return v.owner.known() ? visible_text(v.owner.comm.substr(0, sizeof e.comm)) : "-";
     case TraceField::holders: return v.owner.holders.empty() ? "-" : std::to_string(v.owner.holders.size());
     case TraceField::local: return format_endpoint(IpAddress::from_raw(e.family, e.saddr), e.sport);
     case TraceField::remote: return format_endpoint(IpAddress::from_raw(e.family, e.daddr), e.dport);
@@ -282,7 +275,7 @@ std::string format_trace_line(const ts_event& e, const Owner& owner, const Clock
   std::string line = netns_name ? fmt::format(fmt::runtime(kNetnsColumn), *netns_name) : std::string();
   line += fmt::format(
       "{:<15} {:>7} {:<15} {:<21} {:<21} {:<26} {:>9}", clock_text(clock, e.ts_ns),
-      pid_text(owner), owner.known() ? safe_display_name(owner.comm, sizeof e.comm) : "?",
+      pid_text(owner), owner.known() ? visible_text(owner.comm.substr(0, sizeof e.comm)) : "?",
       format_endpoint(IpAddress::from_raw(e.family, e.saddr), e.sport),
       format_endpoint(IpAddress::from_raw(e.family, e.daddr), e.dport), transition_of(e), ms);
   if (e.flags & TS_F_TIME_WAIT) line += (e.flags & TS_F_FIN_WAIT2_TW) ? " time-wait:fin-wait-2" : " time-wait";

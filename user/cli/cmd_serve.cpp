@@ -14,6 +14,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/namespace_option.hpp"
+#include "cli/number_option.hpp"
 #include "cli/serve_namespaces.hpp"
 #include "cli/signals.hpp"
 #include "cli/snapshot_option.hpp"
@@ -146,12 +147,12 @@ Command add_serve_command(CLI::App& parent) {
   cmd->add_option("--max-listeners", o->caps.listeners,
                   "listening endpoints labelled one by one; the rest are summed as local=\"other\" (default 100)")
       ->type_name("N")
-      ->check(CLI::Range(size_t{1}, size_t{100000}).description(""));
+      ->transform(whole_in(1, 100000));
   cmd->add_option("--max-destinations", o->caps.destinations,
                   "remote endpoints whose ephemeral port use is labelled one by one, those holding the most ports; "
                   "the rest are summed as remote=\"other\" (default 20)")
       ->type_name("N")
-      ->check(CLI::Range(size_t{1}, size_t{100000}).description(""));
+      ->transform(whole_in(1, 100000));
   cmd->add_option("--web.config.file", o->web_config,
                   "TLS and basic auth, in the Prometheus exporter toolkit's web config format (tls_server_config, "
                   "basic_auth_users with bcrypt hashes); re-read at each connection, so certificates rotate "
@@ -168,7 +169,7 @@ Command add_serve_command(CLI::App& parent) {
                   "with -A: network namespaces labelled one by one (netns, container), the first found keeping "
                   "theirs; the rest are summed as netns=\"other\" (default 100)")
       ->type_name("N")
-      ->check(CLI::Range(size_t{1}, size_t{10000}).description(""));
+      ->transform(whole_in(1, 10000));
   auto* durations = cmd->add_flag(
       "--connection-durations", o->durations,
       "also export tcpsight_connection_duration_seconds, the lifetime of connections opened while serve runs; "

@@ -10,6 +10,7 @@
 #include "cli/commands.hpp"
 #include "cli/signals.hpp"
 #include "cli/namespace_option.hpp"
+#include "cli/number_option.hpp"
 #include "cli/snapshot_option.hpp"
 #include "cli/stats_details.hpp"
 #include "core/aggregator.hpp"
@@ -91,6 +92,12 @@ class ReportClock {
   uint64_t reports_ = 0;
 };
 
+// A report as one line. Names in it are visible_text() already, valid UTF-8; should one not be, its
+// bytes become U+FFFD rather than an exception (nlohmann's default) ending stats.
+std::string json_line(const nlohmann::json& report) {
+  return report.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
 bool write_out(const std::string& out) { return std::fputs(out.c_str(), stdout) >= 0 && std::fflush(stdout) == 0; }
 
 // How a namespace is named in every report about it.
@@ -140,7 +147,7 @@ int run_namespace_stats(const StatsOptions& options) {
       if (options.json) {
         nlohmann::json report = with_namespace(stats_json(ns.figures, wall_seconds()), ns);
         if (detail) report["detail"] = detail->json(inode);
-        out += report.dump() + "\n";
+        out += json_line(report);
       } else {
         out += fmt::format("=== netns {} {} ({}){}\n", inode, ns.id.name, ns.id.kind, ns.gone ? " gone" : "");
         out += stats_text(ns.figures, wall_seconds());
@@ -157,7 +164,7 @@ int run_namespace_stats(const StatsOptions& options) {
             {"unreadable", w.unreadable}, {"counter_overflow", all.netns_overflow}}},
           {"events", {{"received", all.events_seen}, {"lost", all.events_lost},
                       {"missed", tracer ? tracer->missed_events() : 0}}}};
-      out += with_kernel(std::move(summary)).dump() + "\n";
+      out += json_line(with_kernel(std::move(summary)));
     } else {
       out += fmt::format("namespaces  {} seen, {} shown; entered {} times, {} failed; {} hits with no counter slot\n",
                          w.seen, table.namespaces().size(), w.entered, w.failed, all.netns_overflow);
@@ -195,7 +202,7 @@ int run_stats(const StatsOptions& options) {
     if (options.json) {
       nlohmann::json report = with_kernel(stats_json(aggregator, wall_seconds()));
       if (detail) report["detail"] = detail->json(own);
-      out = report.dump() + "\n";
+      out = json_line(report);
     } else {
       out = stats_text(aggregator, wall_seconds());
       if (detail) out += detail->text(own);
@@ -211,9 +218,12 @@ Command add_stats_command(CLI::App& parent) {
   auto o = std::make_shared<StatsOptions>();
   CLI::App* cmd = parent.add_subcommand("stats", "socket counts, transitions, retransmits, resets per interval");
   cmd->add_flag("--json", o->json, "one JSON object per line");
-  cmd->add_option("--interval", o->interval_s, "seconds between reports (default 1)")->check(CLI::Range(0.05, 86400.0));
-  cmd->add_option("--count", o->count, "stop after this many reports (1: one snapshot)")->check(CLI::PositiveNumber);
-  cmd->add_option("--duration", o->duration_s, "stop after this many seconds")->check(CLI::PositiveNumber);
+  cmd->add_option("--interval", o->interval_s, "seconds between reports (default 1)")
+      ->transform(real_in(0.05, 86400));
+  cmd->add_option("--count", o->count, "stop after this many reports (1: one snapshot)")
+      ->transform(whole_in(1, kMaxCount));
+  cmd->add_option("--duration", o->duration_s, "stop after this many seconds")
+      ->transform(real_in(kMinDuration, kMaxDuration));
   add_snapshot_cpu_option(cmd, o->snapshot_share);
   CLI::Option* detail =
       cmd->add_option("--detail", o->detail,
@@ -230,7 +240,7 @@ Command add_stats_command(CLI::App& parent) {
               "owners,listeners"));
   cmd->add_option("--detail-limit", o->detail_request.limit,
                   "at most this many owners and listeners per report (default 100); the rest are counted")
-      ->check(CLI::Range(1, 1000000))
+      ->transform(whole_in(1, 1000000))
       ->needs(detail);
   add_namespace_options(cmd, o->namespaces);
   cmd->final_callback([o] {  // after parsing, inside app.parse: a throw is a usage error (exit 2)

@@ -9,6 +9,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/namespace_option.hpp"
+#include "cli/number_option.hpp"
 #include "cli/signals.hpp"
 #include "cli/snapshot_option.hpp"
 #include "cli/top_readings.hpp"
@@ -105,7 +106,7 @@ Command add_top_command(CLI::App& parent) {
   auto o = std::make_shared<TopOptions>();
   CLI::App* cmd = parent.add_subcommand("top", "live terminal view of TCP states, queues, TIME_WAIT and retransmits");
   cmd->add_option("--interval", o->interval_s, "seconds between refreshes (default 1)")
-      ->check(CLI::Range(0.05, 86400.0));
+      ->transform(real_in(0.05, 86400));
   add_snapshot_cpu_option(cmd, o->snapshot_share);
   add_namespace_options(cmd, o->namespaces);
   cmd->add_flag("--socket-timing", o->socket_timing,

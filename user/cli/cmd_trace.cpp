@@ -10,6 +10,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/namespace_option.hpp"
+#include "cli/number_option.hpp"
 #include "cli/signals.hpp"
 #include "cli/stop_aware_output.hpp"
 #include "core/event_filter.hpp"
@@ -196,12 +197,14 @@ Command add_trace_command(CLI::App& parent) {
   auto o = std::make_shared<TraceOptions>();
   CLI::App* cmd = parent.add_subcommand("trace", "one line per TCP state change, retransmit and reset");
   cmd->add_flag("--json", o->json, "one JSON object per line");
-  cmd->add_option("--duration", o->duration_s, "stop after this many seconds")->check(CLI::PositiveNumber);
+  cmd->add_option("--duration", o->duration_s, "stop after this many seconds")
+      ->transform(real_in(kMinDuration, kMaxDuration));
   cmd->add_option("--port", o->ports, "only events with this local or remote port (repeatable)")
-      ->check(CLI::Range(1, 65535));
+      ->transform(whole_in(1, 65535));
   cmd->add_option("--addr", o->addr, "only events with this local or remote address")
       ->check([](const std::string& s) { return parse_address(s) ? std::string() : "not an IP address: " + s; });
-  cmd->add_option("--pid", o->pid, "only sockets this process holds or held (listeners it shares too)");
+  cmd->add_option("--pid", o->pid, "only sockets this process holds or held (listeners it shares too)")
+      ->transform(whole_in(1, kMaxPid));
   cmd->add_option("--state", o->states,
                   "only events entering or leaving this state, e.g. SYN_SENT, time-wait (repeatable; TIME_WAIT: "
                   "the closes that hand the connection to a timewait socket, as no event enters it)")

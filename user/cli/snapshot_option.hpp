@@ -3,6 +3,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/number_option.hpp"
 #include "core/snapshot_pacer.hpp"
 
 namespace tcpsight {
@@ -14,7 +15,7 @@ inline void add_snapshot_cpu_option(CLI::App* cmd, double& share) {
          "most of one core, in percent, that socket snapshots may use; beyond it they are spaced out "
          "and the figures they give are shown with their age (default 1; 100: one at every refresh)")
       ->type_name("PERCENT")
-      ->check(CLI::Range(0.01, 100.0));
+      ->transform(real_in(0.01, 100));
 }
 
 }  // namespace tcpsight

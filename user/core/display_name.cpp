@@ -49,25 +49,34 @@ bool is_unsafe(uint32_t cp) {
          (cp >= 0x2066 && cp <= 0x2069);              // bidi isolates
 }
 
-}  // namespace
-
-std::string safe_display_name(std::string_view raw, size_t max) {
+// The visible form of `raw`, at most `max` bytes of it.
+std::string visible(std::string_view raw, bool ascii_only, size_t max) {
+  static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
   out.reserve(raw.size() < max ? raw.size() : max);
   while (!raw.empty()) {
     const Decoded d = decode_utf8(raw);
-    const bool replace = d.length == 0 || is_unsafe(d.code_point);
-    const size_t taken = d.length == 0 ? 1 : d.length;  // an invalid byte becomes one '?'
-    const size_t written = replace ? 1 : d.length;
-    if (out.size() + written > max) break;
-    if (replace) {
-      out += '?';
+    const size_t taken = d.length == 0 ? 1 : d.length;  // an invalid byte is escaped on its own
+    const bool escape = d.length == 0 || is_unsafe(d.code_point) || (ascii_only && d.length > 1);
+    if (out.size() + (escape ? 4 * taken : taken) > max) break;
+    if (escape) {
+      for (size_t i = 0; i < taken; ++i) {
+        const auto b = static_cast<uint8_t>(raw[i]);
+        const char e[] = {'\\', 'x', kHex[b >> 4], kHex[b & 0xf]};
+        out.append(e, sizeof e);
+      }
     } else {
-      out.append(raw.substr(0, d.length));
+      out.append(raw.substr(0, taken));
     }
     raw.remove_prefix(taken);
   }
   return out;
 }
+
+}  // namespace
+
+std::string visible_text(std::string_view raw) { return visible(raw, false, std::string::npos); }
+std::string visible_ascii(std::string_view raw) { return visible(raw, true, std::string::npos); }
+std::string safe_display_name(std::string_view raw, size_t max) { return visible(raw, false, max); }
 
 }  // namespace tcpsight

@@ -69,14 +69,18 @@ bool printable_ascii(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
 }
 
-// COMM for a terminal: safe_display_name() of at most 16 bytes; a name of printable ASCII, the
-// usual one, is its own safe form and needs no copy.
+// Text from outside (comm) as visible_text() shows it; a name of printable ASCII, the usual one, is
+// its own visible form and needs no copy.
+std::string_view visible_view(std::string_view text, std::string& scratch) {
+  if (printable_ascii(text)) return text;
+  scratch = visible_text(text);
+  return scratch;
+}
+
+// COMM for a terminal, "?" when unknown.
 std::string_view comm_text(const Owner& owner, std::string& scratch) {
   if (!owner.known()) return "?";
-  const std::string_view comm(owner.comm);
-  if (printable_ascii(comm)) return comm.substr(0, sizeof ts_event{}.comm);
-  scratch = safe_display_name(comm, sizeof ts_event{}.comm);
-  return scratch;
+  return visible_view(std::string_view(owner.comm).substr(0, sizeof ts_event{}.comm), scratch);
 }
 
 // The microseconds are cut (not rounded) from the event's own nanoseconds. Taking them
@@ -167,21 +171,15 @@ void append_endpoint(fmt::memory_buffer& out, uint8_t family, const uint8_t addr
   out.push_back('"');
 }
 
-// comm is whatever the process named itself: escape it so every line stays valid JSON.
+// A JSON string of text from outside (comm, a namespace's name): its visible_text(), so that neither
+// the line nor what a reader decodes from it holds a control character, and it is valid UTF-8
+// whatever the bytes were; then '"' and '\\' escaped.
 void append_json_string(fmt::memory_buffer& out, std::string_view text) {
+  std::string scratch;
   out.push_back('"');
-  for (const char ch : text) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(ch);
-    } else if (c < 0x20 || c >= 0x7f) {
-      static constexpr char kHex[] = "0123456789abcdef";  // bytes above ASCII as Latin-1: \u00XX
-      const char escape[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xf]};
-      append_text(out, {escape, sizeof escape});
-    } else {
-      out.push_back(ch);
-    }
+  for (const char ch : visible_view(text, scratch)) {
+    if (ch == '"' || ch == '\\') out.push_back('\\');
+    out.push_back(ch);
   }
   out.push_back('"');
 }

@@ -57,21 +57,6 @@ std::string joined(const std::vector<T>& values) {
 
 }  // namespace
 
-std::string comm_json_text(std::string_view comm) {
-  std::string out;
-  out.reserve(comm.size() * 2);
-  for (const char ch : comm) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c < 0x80) {
-      out.push_back(ch);
-    } else {  // U+0080..U+00FF in UTF-8
-      out.push_back(static_cast<char>(0xC0 | (c >> 6)));
-      out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-    }
-  }
-  return out;
-}
-
 nlohmann::json detail_json(std::span<const SocketRow> rows, const OwnerIndex& owners, const DetailRequest& request) {
   nlohmann::json out = {{"limit", request.limit}};
   if (request.owners) {
@@ -79,7 +64,7 @@ nlohmann::json detail_json(std::span<const SocketRow> rows, const OwnerIndex& ow
     nlohmann::json owners_json = nlohmann::json::array();
     const auto entry = [](const ProcessRow& p) {
       return nlohmann::json{{"pid", p.tgid ? nlohmann::json(p.tgid) : nlohmann::json(nullptr)},
-                            {"comm", p.tgid ? nlohmann::json(comm_json_text(p.comm)) : nlohmann::json(nullptr)},
+                            {"comm", p.tgid ? nlohmann::json(visible_text(p.comm)) : nlohmann::json(nullptr)},
                             {"sockets", p.sockets},
                             {"states", nonzero_states(p.by_state)},
                             {"listening", p.listening_ports}};
@@ -115,7 +100,7 @@ std::string detail_text(std::span<const SocketRow> rows, const OwnerIndex& owner
     const OwnerList list = owner_list(rows, owners, request.limit);
     const auto line = [&](const ProcessRow& p) {
       const std::string pid = p.tgid ? std::to_string(p.tgid) : "-";
-      const std::string comm = p.tgid ? safe_display_name(p.comm, 16) : "-";
+      const std::string comm = p.tgid ? visible_text(p.comm) : "-";
       out += fmt::format("owner       {:>7} {:<16} sockets {:>6} {}", pid, comm, p.sockets, states_text(p.by_state));
       if (!p.listening_ports.empty()) out += fmt::format("  listening {}", joined(p.listening_ports));
       out += "\n";

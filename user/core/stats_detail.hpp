@@ -29,9 +29,4 @@ nlohmann::json detail_json(std::span<const SocketRow> rows, const OwnerIndex& ow
 // The same as text lines ("owner ...", "listener ..."), appended to a stats text report.
 std::string detail_text(std::span<const SocketRow> rows, const OwnerIndex& owners, const DetailRequest& request);
 
-// A process name as JSON text, as `trace --json` writes it: every byte is a character (bytes above
-// ASCII read as Latin-1), so a name the kernel cut inside a UTF-8 sequence, or any bytes a process
-// chose, make valid JSON that decodes to the same string in both outputs.
-std::string comm_json_text(std::string_view comm);
-
 }  // namespace tcpsight

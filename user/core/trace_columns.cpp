@@ -63,7 +63,7 @@ std::string text_value(TraceField f, const EventView& v) {
     case TraceField::time: return clock_text(v.clock, e.ts_ns);
     case TraceField::kind: return std::string(event_kind_name(e.kind));
     case TraceField::pid: return v.owner.known() ? std::to_string(v.owner.tgid) : "-";
-    case TraceField::comm: return v.owner.known() ? safe_display_name(v.owner.comm, sizeof e.comm) : "-";
+    case TraceField::comm: return v.owner.known() ? visible_text(std::string_view(v.owner.comm).substr(0, sizeof e.comm)) : "-";
     case TraceField::holders: return v.owner.holders.empty() ? "-" : std::to_string(v.owner.holders.size());
     case TraceField::local: return format_endpoint(IpAddress::from_raw(e.family, e.saddr), e.sport);
     case TraceField::remote: return format_endpoint(IpAddress::from_raw(e.family, e.daddr), e.dport);

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "core/display_name.hpp"
+
 namespace tcpsight {
 
 namespace {
@@ -13,7 +15,8 @@ constexpr size_t kFlowsPerNamespace = 1024;
 
 // How the header names a namespace: "web (podman)", "ts-top-a (netns)", "host"; "... GONE".
 std::string header_name(const NamespaceIdentity& id, bool gone) {
-  std::string name = id.name.empty() ? fmt::format("netns-{}", id.inode) : id.name;
+  // The name is visible_text() already; the screen counts a byte as a column.
+  std::string name = id.name.empty() ? fmt::format("netns-{}", id.inode) : visible_ascii(id.name);
   if (!id.kind.empty() && id.kind != "host" && id.kind != "inode") name += " (" + id.kind + ")";
   return gone ? name + " GONE" : name;
 }

@@ -1,6 +1,7 @@
 // `tcpsight top -A`, NAMESPACES panel: which namespace needs a look.
 #include <fmt/format.h>
 
+#include "core/display_name.hpp"
 #include "top/human_units.hpp"
 #include "top/namespace_list.hpp"
 #include "top/panel_text.hpp"
@@ -46,7 +47,7 @@ Line row_line(const NamespaceRow& r, bool highlighted, size_t name_cols, const G
   const std::string name = r.gone ? r.name + " (gone)" : r.name;
   Line l;
   l.add(highlighted ? "> " : "  ")
-      .add(pad_right(shorten_middle(printable(name), name_cols, glyphs.ellipsis), name_cols),
+      .add(pad_right(shorten_middle(visible_ascii(name), name_cols, glyphs.ellipsis), name_cols),
            r.gone ? Style::Dim : Style::Normal);
   for (size_t i = 0; i < std::size(kColumns); ++i)
     l.add(" ").add(pad_left(values[i], kColumns[i].width), trouble[i] ? Style::Warn : quiet_unless(!r.gone));

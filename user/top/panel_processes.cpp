@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <tuple>
 
+#include "core/display_name.hpp"
 #include "core/tcp_state.hpp"
 #include "top/drill_query.hpp"
 #include "top/human_units.hpp"
@@ -104,7 +105,7 @@ std::vector<Line> processes_panel(const TopFrame& frame, const ViewState& view, 
     const auto rate = [&frame](double per_s) { return frame.has_rates ? human_count(per_s) : std::string("-"); };
     const std::vector<std::string> cells = {
         p->tgid ? std::to_string(p->tgid) : "-",
-        p->tgid ? printable(p->comm) : "(no process)",
+        p->tgid ? visible_ascii(p->comm) : "(no process)",
         std::to_string(p->sockets),
         std::to_string(p->by_state[TS_ESTABLISHED]),
         std::to_string(p->by_state[TS_LISTEN]),

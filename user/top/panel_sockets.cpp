@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <tuple>
 
+#include "core/display_name.hpp"
 #include "core/tcp_state.hpp"
 #include "top/drill_query.hpp"
 #include "top/human_units.hpp"
@@ -37,7 +38,7 @@ std::vector<TableColumn> columns(size_t addr_cols, size_t owner_cols) {
 
 std::string owner_text(const SocketRow& s) {
   if (!s.tgid) return "-";
-  std::string text = fmt::format("{}/{}", s.tgid, printable(s.comm));
+  std::string text = fmt::format("{}/{}", s.tgid, visible_ascii(s.comm));
   if (s.other_holders) text += fmt::format("+{}", s.other_holders);
   return text;
 }

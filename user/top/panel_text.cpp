@@ -10,11 +10,4 @@ std::string endpoint_text(const IpAddress& a, uint16_t port, size_t cols, const 
   return shorten_middle(format_endpoint(a, port), cols, g.ellipsis);
 }
 
-std::string printable(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c < 0x20 || c > 0x7e) c = '?';
-  return out;
-}
-
 }  // namespace tcpsight::panel

@@ -24,8 +24,6 @@ inline Style rate_style(const TopFrame& f, double per_s, Style style = Style::No
   return quiet_unless(f.has_rates && per_s > 0, style);
 }
 std::string endpoint_text(const IpAddress& a, uint16_t port, size_t cols, const Glyphs& g);
-// Kernel-supplied text (comm) with anything unprintable replaced.
-std::string printable(std::string_view s);
 inline Line text_line(std::string_view text, Style style = Style::Normal) { return Line{}.add(text, style); }
 
 }  // namespace tcpsight::panel

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "core/display_name.hpp"
 #include "core/tcp_state.hpp"
 #include "top/drill_query.hpp"
 #include "top/flow_table.hpp"
@@ -20,7 +21,7 @@ namespace {
 // "4242/nginx", "4242/nginx+3" when three more processes hold the socket, "-" when nobody does.
 std::string owner_text(const FlowRow& f) {
   if (!f.tgid) return "-";
-  std::string text = fmt::format("{}/{}", f.tgid, printable(f.comm));
+  std::string text = fmt::format("{}/{}", f.tgid, visible_ascii(f.comm));
   if (f.other_holders) text += fmt::format("+{}", f.other_holders);
   return text;
 }
