@@ -12,6 +12,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
 
 #include "core/errors.hpp"
 #include "serve/basic_auth.hpp"
@@ -116,17 +117,18 @@ class MetricsServer::Http : public httplib::Server {
   BasicAuth& auth() { return auth_; }
   const HttpLimits& limits() const { return limits_; }
 
-  // One request on a worker; the connection goes back to `reactor` when it stays open.
-  void answer(HttpConnection connection, ConnectionReactor& reactor) {
+  // One request on a worker. Returns the connection when it stays open for the next request (then
+  // it goes back to the reactor); otherwise it is closed here. `last`: the server is stopping.
+  std::optional<HttpConnection> answer(HttpConnection connection, bool stopping) {
     BoundedSocketStream stream(connection.fd(), limits_.stream, connection.ssl(), std::move(connection.unread()));
-    const bool last = connection.served + 1 >= limits_.keep_alive_max_requests || reactor.stopping();
+    const bool last = connection.served + 1 >= limits_.keep_alive_max_requests || stopping;
     bool closed = false, parsed = false;  // httplib calls setup only for a request it could read
     const bool answered = process_request(stream, last, closed, [&parsed](httplib::Request&) { parsed = true; });
     // After a 400 the rest of the stream is not trusted; otherwise the connection is kept alive.
-    if (!answered || !parsed || closed || last) return;  // closed by HttpConnection's destructor
+    if (!answered || !parsed || closed || last) return std::nullopt;  // closed by HttpConnection's destructor
     connection.unread() = stream.take_unread();
     ++connection.served;
-    reactor.give_back(std::move(connection));
+    return connection;
   }
 
  private:
@@ -239,7 +241,9 @@ bool MetricsServer::run() {
     if (stop_requested_) return true;
     reactor_ = std::make_unique<ConnectionReactor>(fd, http.limits(), tls, [&](HttpConnection c) {
       auto shared = std::make_shared<HttpConnection>(std::move(c));
-      workers.enqueue([&http, this, shared] { http.answer(std::move(*shared), *reactor_); });
+      workers.enqueue([&http, this, shared] {
+        if (auto kept = http.answer(std::move(*shared), reactor_->stopping())) reactor_->give_back(std::move(*kept));
+      });
     });
   }
   reactor_->run();
