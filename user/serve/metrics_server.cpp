@@ -89,6 +89,7 @@ class MetricsServer::Http : public httplib::Server {
  public:
   explicit Http(const HttpLimits& limits) : limits_(limits) {}
   int listening_fd() const { return svr_sock_; }
+  void serve_connection(socket_t sock) { process_and_close_socket(sock); }
 
  private:
   bool stopping() const { return svr_sock_ == INVALID_SOCKET; }
@@ -182,5 +183,7 @@ MetricsServer::~MetricsServer() = default;
 bool MetricsServer::run() { return http_->listen_after_bind(); }
 
 void MetricsServer::stop() { http_->stop(); }
+
+void MetricsServer::serve_connection(int fd) { http_->serve_connection(fd); }
 
 }  // namespace tcpsight
