@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages tcpsight needs to build, run, test and benchmark; only what is missing.
 set -euo pipefail
+# libclang-rt-14-dev: libFuzzer and clang's sanitizer runtimes (tests/fuzz).
 # libbpf-tools (tcpstates, tcplife: the bench's peers) and gnuplot-nox (the soak's plot) start no services.
 packages=(
-  build-essential cmake pkg-config clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
+  build-essential cmake pkg-config clang llvm libclang-rt-14-dev bpftool libbpf-dev libelf-dev zlib1g-dev
   libcli11-dev libfmt-dev nlohmann-json3-dev libcpp-httplib-dev libncurses-dev libgtest-dev libbenchmark-dev
   iproute2 iptables tmux procps gawk hyperfine prometheus prometheus-node-exporter bpftrace libbpf-tools gnuplot-nox
   qemu-system-x86 busybox-static cpio kmod xz-utils podman runc
