@@ -8,4 +8,5 @@ flags="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-po
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_C_FLAGS="$flags" -DCMAKE_CXX_FLAGS="$flags" \
   -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" >/dev/null
-cmake --build build-asan -j"${TCPSIGHT_BUILD_JOBS:-$(nproc)}"
+# Arguments: only these targets (test.sh builds unit_tests alone unless TCPSIGHT_ASAN=all).
+cmake --build build-asan -j"${TCPSIGHT_BUILD_JOBS:-$(nproc)}" ${1:+--target "$@"}
