@@ -7,10 +7,11 @@
 # A machine that has the packages keeps them as they are, and the tests use /usr/bin's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# libclang-rt-14-dev: libFuzzer and clang's sanitizer runtimes (tests/fuzz).
 # libbpf-tools (tcpstates, tcplife: the bench's peers) and gnuplot-nox (the soak's plot) start no services;
 # openssl and curl make and check the certificates of serve's TLS tests.
 packages=(
-  build-essential cmake pkg-config clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
+  build-essential cmake pkg-config clang llvm libclang-rt-14-dev bpftool libbpf-dev libelf-dev zlib1g-dev
   libcli11-dev libfmt-dev nlohmann-json3-dev libcpp-httplib-dev libncurses-dev libgtest-dev libbenchmark-dev
   libyaml-cpp-dev libssl-dev libcrypt-dev openssl curl iproute2 iptables tmux procps gawk hyperfine bpftrace libbpf-tools gnuplot-nox
   qemu-system-x86 busybox-static cpio kmod xz-utils podman runc

@@ -2,8 +2,9 @@
 #pragma once
 
 #include <cstddef>
-#include <cstring>
 #include <vector>
+
+#include "kernel/record_decode.hpp"
 
 namespace tcpsight {
 
@@ -16,8 +17,7 @@ size_t read_iterator(int link_fd, std::vector<char>& buffer, const char* what);
 template <class Record>
 void read_iterator_records(int link_fd, std::vector<char>& buffer, const char* what, std::vector<Record>& records) {
   const size_t used = read_iterator(link_fd, buffer, what);
-  records.resize(used / sizeof(Record));
-  std::memcpy(records.data(), buffer.data(), records.size() * sizeof(Record));
+  decode_records(buffer.data(), used, records);
 }
 
 }  // namespace tcpsight

@@ -15,6 +15,7 @@
 #include "core/errors.hpp"
 #include "kernel/kernel_facts.hpp"
 #include "kernel/libbpf_log.hpp"
+#include "kernel/record_decode.hpp"
 #include "tcpstates.skel.h"
 
 namespace tcpsight {
@@ -74,10 +75,8 @@ Tracer::~Tracer() = default;
 
 int Tracer::on_record(void* self, void* data, size_t size) {
   auto* tracer = static_cast<Tracer*>(self);
-  if (size < sizeof(ts_event) || !tracer->sink_) return 0;
-  ts_event e;
-  std::memcpy(&e, data, sizeof e);
-  (*tracer->sink_)(e);
+  if (!tracer->sink_) return 0;
+  if (const auto e = decode_event(data, size)) (*tracer->sink_)(*e);
   return 0;
 }
 

@@ -259,4 +259,15 @@ void MetricsServer::stop() {
   if (reactor_) reactor_->stop();
 }
 
+void MetricsServer::serve_connection(int fd) {
+  const int flags = fcntl(fd, F_GETFL);
+  if (flags >= 0) fcntl(fd, F_SETFL, flags | O_NONBLOCK);  // as the reactor's sockets are
+  std::optional<HttpConnection> connection(std::in_place, fd, std::string(), nullptr);
+  while (connection) {
+    std::optional<HttpConnection> kept = http_->answer(std::move(*connection), false);
+    connection.reset();
+    if (kept) connection.emplace(std::move(*kept));
+  }
+}
+
 }  // namespace tcpsight

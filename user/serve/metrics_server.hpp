@@ -32,6 +32,9 @@ class MetricsServer {
   bool run();
   // From any thread; may be called before run() has started serving (then call it again).
   void stop();
+  // Serves one connected socket as run() serves an accepted one, in this thread, and closes it
+  // (the HTTP fuzz target's way in: tests/fuzz/).
+  void serve_connection(int fd);
 
  private:
   class Http;
