@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <openssl/err.h>
 #include <poll.h>
 #include <sys/socket.h>
 
@@ -88,6 +89,7 @@ ssize_t BoundedSocketStream::receive(size_t want) {
     ssize_t n;
     if (ssl_) {
       // A TLS record may arrive in pieces: wait for the rest within the same limits.
+      ERR_clear_error();  // SSL_get_error reads the thread's queue: it must hold only this call's errors
       const int r = SSL_read(ssl_, chunk, static_cast<int>(want));
       if (r <= 0) {
         if (SSL_get_error(ssl_, r) == SSL_ERROR_ZERO_RETURN) return 0;
@@ -127,6 +129,7 @@ ssize_t BoundedSocketStream::read(char* ptr, size_t size) {
 ssize_t BoundedSocketStream::write(const char* ptr, size_t size) {
   for (;;) {
     if (ssl_) {
+      ERR_clear_error();
       const int r = SSL_write(ssl_, ptr, static_cast<int>(std::min<size_t>(size, 1 << 30)));
       if (r > 0) return r;
       if (!wait_for_tls(r, limits_.write_timeout_s)) return -1;

@@ -2,6 +2,7 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/err.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -63,8 +64,9 @@ size_t AddressCounts::total() const {
 
 HttpConnection::~HttpConnection() {
   if (fd_ < 0) return;
-  if (ssl_) SSL_shutdown(ssl_.get());  // close_notify, without waiting for the peer's (non-blocking)
+  if (ssl_ && SSL_is_init_finished(ssl_.get())) SSL_shutdown(ssl_.get());  // close_notify, not waiting for the peer's
   ssl_.reset();
+  ERR_clear_error();  // OpenSSL's error queue is per thread: leave it empty for the next connection
   shutdown(fd_, SHUT_RDWR);
   close(fd_);
   if (counts_) counts_->release(address_);
@@ -172,6 +174,7 @@ void ConnectionReactor::accept_all(Clock::time_point now) {
 bool ConnectionReactor::advance(Slot& slot, Clock::time_point now) {
   HttpConnection& c = slot.connection;
   if (slot.phase == Phase::handshake) {
+    ERR_clear_error();  // SSL_get_error reads the thread's queue: it must hold only this call's errors
     const int r = SSL_do_handshake(c.ssl());
     if (r != 1) {
       const int err = SSL_get_error(c.ssl(), r);
@@ -196,6 +199,7 @@ bool ConnectionReactor::advance(Slot& slot, Clock::time_point now) {
     const size_t want = std::min(sizeof chunk, limits_.stream.max_request_bytes - c.unread().size());
     ssize_t n;
     if (c.ssl()) {
+      ERR_clear_error();
       const int r = SSL_read(c.ssl(), chunk, static_cast<int>(want));
       if (r <= 0) {
         const int err = SSL_get_error(c.ssl(), r);

@@ -54,7 +54,8 @@ SslContext make_tls_context(const TlsServerConfig& tls) {
   // TLS 1.0/1.1 need security level 0 in OpenSSL 3; a config that asks for them gets them.
   if (tls.min_version < TlsVersion::tls12) SSL_CTX_set_security_level(c, 0);
   SSL_CTX_set_options(c, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
-  SSL_CTX_set_mode(c, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  // Idle connections give their buffers back: up to 1024 of them may wait between requests.
+  SSL_CTX_set_mode(c, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
   if (SSL_CTX_use_certificate_chain_file(c, tls.cert_file.c_str()) != 1) fail("cert_file " + tls.cert_file.string());
   const std::string mismatch =
       fmt::format("key_file {} does not match cert_file {}", tls.key_file.string(), tls.cert_file.string());
