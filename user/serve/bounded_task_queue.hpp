@@ -1,6 +1,7 @@
-// The HTTP server's workers: a fixed number of threads and a bounded queue of accepted
-// connections. When the queue is full, enqueue() waits, so the server stops accepting and further
-// clients wait in the kernel's listen backlog: threads and memory stay bounded under any load.
+// The HTTP server's workers: a fixed number of threads and a bounded queue of tasks (requests
+// whose head has come). When the queue is full, enqueue() waits. serve sizes the queue to its
+// connection limit, so the ConnectionReactor that enqueues never waits: threads and memory stay
+// bounded under any load.
 #pragma once
 
 #include <httplib.h>
