@@ -58,7 +58,12 @@ std::string quoted(const std::vector<std::string>& argv) {
 
 // ---- paths --------------------------------------------------------------------------------------
 
-std::string tcpsight_binary() { return TCPSIGHT_BINARY; }
+// TCPSIGHT_BINARY in the environment runs the tests against another build of the same sources
+// (test.sh: the ASan+UBSan binary of build-asan/).
+std::string tcpsight_binary() {
+  const char* other = std::getenv("TCPSIGHT_BINARY");
+  return other && *other ? other : TCPSIGHT_BINARY;
+}
 std::string test_tool(const std::string& name) { return std::string(TCPSIGHT_TEST_TOOLS) + "/" + name; }
 
 // ---- prerequisites ------------------------------------------------------------------------------
