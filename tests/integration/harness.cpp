@@ -803,6 +803,16 @@ uint64_t trace_missed(const std::string& trace_stderr) {
   return std::stoull(trace_stderr.substr(start, at - start));
 }
 
+std::string proc_status_field(pid_t pid, const std::string& field) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind(field + ":", 0) == 0) {
+      const size_t at = line.find_first_not_of(" \t", field.size() + 1);
+      return at == std::string::npos ? "" : line.substr(at);
+    }
+  return "<no " + field + ">";
+}
+
 bool within_fraction(double a, double b, double tolerance) {
   return std::abs(a - b) <= tolerance * std::max(std::abs(a), std::abs(b));
 }

@@ -340,6 +340,10 @@ void expect_counted(uint64_t counted, uint64_t kernel, uint64_t missed, const st
 // The number before " missed by the kernel" in the summary trace prints to stderr at its end.
 uint64_t trace_missed(const std::string& trace_stderr);
 
+// A field of /proc/PID/status ("CapEff", "Uid", "NoNewPrivs") as the kernel writes it, or
+// "<no FIELD>".
+std::string proc_status_field(pid_t pid, const std::string& field);
+
 // |a - b| <= tolerance * max(a, b), e.g. within_fraction(x, y, 0.01) for "within 1%".
 bool within_fraction(double a, double b, double tolerance);
 

@@ -15,16 +15,7 @@
 namespace tcpsight::itest::serve {
 namespace {
 
-// A field of /proc/PID/status ("CapEff", "Uid", "NoNewPrivs"), as the kernel writes it.
-std::string status_field(pid_t pid, const std::string& field) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  for (std::string line; std::getline(in, line);)
-    if (line.rfind(field + ":", 0) == 0) {
-      const size_t at = line.find_first_not_of(" \t", field.size() + 1);
-      return at == std::string::npos ? "" : line.substr(at);
-    }
-  return "<no " + field + ">";
-}
+std::string status_field(pid_t pid, const std::string& field) { return proc_status_field(pid, field); }
 
 // Waits until serve has dropped its start-up privileges (it does so before it answers).
 bool dropped(pid_t pid, const std::string& cap_eff) {

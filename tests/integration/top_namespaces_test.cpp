@@ -33,6 +33,8 @@ TEST(TopNamespaces, ListShowsEachNamespacesTimeWaitAndEnterShowsOneInFull) {
   // host's, and would list the namespace it ran in as "host".
   TopInTmux top("", 200, 50, kTopArgs);
   ASSERT_TRUE(top.wait_for_text("NAMESPACES", kStartup)) << top.screen();
+  // Only what entering namespaces needs is kept: CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE, CAP_SYS_ADMIN.
+  EXPECT_EQ(proc_status_field(top.top_pid(), "CapEff"), "0000000000280004");
   // TIME_WAIT lasts 60 s: the counts ss gives stay true for the whole test.
   const auto both_rows = [&](const std::string& s) {
     return listed_time_wait(s, busy) == busy.ss_count("time-wait") &&

@@ -40,6 +40,8 @@ TEST(TopView, TimeWaitOnScreenMatchesSsAndItsEphemeralPortShare) {
   Netns ns("top-tw");
   TopInTmux top(ns.name(), 120, 40, kTopArgs);
   ASSERT_TRUE(top.wait_for_text("STATES", kStartup)) << top.screen();
+  // Least privilege: loaded and attached, top holds no capability; all it shows below comes after.
+  EXPECT_EQ(proc_status_field(top.top_pid(), "CapEff"), "0000000000000000");
 
   constexpr size_t kConnections = 2000;
   const KernelCounters before = ns.kernel_counters();

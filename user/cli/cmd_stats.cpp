@@ -25,6 +25,7 @@
 #include "kernel/netns.hpp"
 #include "kernel/prerequisites.hpp"
 #include "kernel/paced_snapshots.hpp"
+#include "kernel/privileges.hpp"
 #include "kernel/socket_details.hpp"
 #include "kernel/socket_owners.hpp"
 #include "kernel/tracer.hpp"
@@ -129,6 +130,8 @@ int run_namespace_stats(const StatsOptions& options) {
   NamespaceTable table;
   std::optional<StatsDetails> detail;
   if (options.detail_request.any()) detail.emplace(options.detail_request, choice.one ? choice.one->inode : 0);
+  // Loaded and attached; what entering the namespaces needs is kept (as serve -A).
+  drop_privileges({.keep = namespace_entry_capabilities()});
   for (ReportClock clock(options); !stop_requested();) {
     const double now = monotonic_seconds();
     refresh_namespaces(table, watcher, tracer ? &*tracer : nullptr, now);
@@ -186,6 +189,9 @@ int run_stats(const StatsOptions& options) {
   std::optional<StatsDetails> detail;
   const uint32_t own = current_netns_inode();
   if (options.detail_request.any()) detail.emplace(options.detail_request, own);
+  // Loaded and attached: from here on stats reads maps, makes iterator fds from links it holds and
+  // reads /proc, none of which needs a capability (as serve, kernel/privileges.hpp).
+  drop_privileges({});
 
   for (ReportClock clock(options); !stop_requested();) {
     const double now = monotonic_seconds();

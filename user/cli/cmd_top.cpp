@@ -15,6 +15,7 @@
 #include "cli/top_readings.hpp"
 #include "core/errors.hpp"
 #include "kernel/prerequisites.hpp"
+#include "kernel/privileges.hpp"
 #include "top/curses_terminal.hpp"
 #include "top/layout.hpp"
 #include "top/namespace_list.hpp"
@@ -45,6 +46,9 @@ int run_top(const TopOptions& options) {
     throw UserError("tcpsight top needs a terminal: standard input and output must be a TTY",
                     "for pipes, files and scripts use `tcpsight stats` (or `tcpsight stats --json`)");
   const std::unique_ptr<TopReadings> readings = readings_for(options);
+  // Loaded and attached; before the first refresh, which may start the namespace thread
+  // (capabilities are per thread). -A and --netns keep what entering namespaces needs.
+  drop_privileges({.keep = options.namespaces.chosen() ? namespace_entry_capabilities() : std::vector<int>{}});
   ViewState view;
   view.namespaces = options.namespaces.all;  // -A starts with the list
   if (options.namespaces.one) view.drilled = options.namespaces.one->inode;  // --netns: its full view

@@ -23,6 +23,7 @@
 #include "kernel/namespace_directory.hpp"
 #include "kernel/netns.hpp"
 #include "kernel/prerequisites.hpp"
+#include "kernel/privileges.hpp"
 #include "kernel/socket_owners.hpp"
 #include "kernel/tracer.hpp"
 
@@ -113,6 +114,10 @@ int run_trace(const TraceOptions& options) {
                  .filter = kernel_stream_filter(filter)});
   OwnerAttribution owners({.self_tgid = static_cast<uint32_t>(getpid())});
   OwnedEventStream stream(netns, owners);
+  // Loaded and attached: the ring buffer, the counters and the owner iterator are fds from here on
+  // (kernel/privileges.hpp). Naming namespaces (-A, --netns) still reads other users' /proc/PID/ns
+  // and the container runtimes' state; trace never enters a namespace, so no CAP_SYS_ADMIN.
+  drop_privileges({.keep = choice.chosen() ? std::vector<int>{CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH} : std::vector<int>{}});
   const Clock clock = Clock::now();
   const std::vector<std::string>& reasons = tracepoint_facts().reset_reasons;
 

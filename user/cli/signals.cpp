@@ -1,13 +1,17 @@
 #include "cli/signals.hpp"
 
+#include <atomic>
 #include <csignal>
 #include <ctime>
 
 namespace tcpsight {
 
 namespace {
-volatile std::sig_atomic_t stop_flag = 0;
-void on_stop(int) { stop_flag = 1; }
+// Set by the handler, read by every thread (serve's watcher among them): an atomic, which a
+// volatile sig_atomic_t is not between threads. Lock-free, so the handler may store to it.
+std::atomic<bool> stop_flag{false};
+static_assert(std::atomic<bool>::is_always_lock_free);
+void on_stop(int) { stop_flag.store(true, std::memory_order_relaxed); }
 double seconds_of(clockid_t id) {
   timespec ts{};
   clock_gettime(id, &ts);
@@ -25,7 +29,7 @@ void install_stop_signals() {
   std::signal(SIGPIPE, SIG_IGN);
 }
 
-bool stop_requested() { return stop_flag != 0; }
+bool stop_requested() { return stop_flag.load(std::memory_order_relaxed); }
 
 bool sleep_unless_stopped(double seconds) {
   const double end = monotonic_seconds() + seconds;
