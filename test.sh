@@ -54,12 +54,12 @@ case ${TCPSIGHT_ASAN:-unit} in
   0) ;;
   all)
     echo "=== the same tests with ASan and UBSan (build-asan) ==="
-    scripts/build-asan.sh
+    scripts/build-sanitized.sh asan
     (source scripts/sanitizer-env.sh && $sudo ctest --test-dir build-asan --output-on-failure --timeout 900 "$@") ;;
   *)
     if (($# == 0)); then
       echo "=== unit tests with ASan and UBSan (build-asan) ==="
-      scripts/build-asan.sh unit_tests tcpsight
+      scripts/build-sanitized.sh asan unit_tests tcpsight
       (source scripts/sanitizer-env.sh && ctest --test-dir build-asan -L unit --output-on-failure --timeout 900)
       if [[ ${TCPSIGHT_ASAN:-} != unit ]]; then
         # Every integration test but the one that measures tcpsight's CPU: ASan costs about 2x.
@@ -72,7 +72,7 @@ esac
 
 if [[ ${TCPSIGHT_TSAN:-0} != 0 ]]; then
   echo "=== serve's integration tests against tcpsight built with TSan (build-tsan/tcpsight) ==="
-  scripts/build-tsan.sh
+  scripts/build-sanitized.sh tsan
   against_sanitized build-tsan/tcpsight -R '^Serve'
 fi
 
