@@ -77,6 +77,18 @@ TEST(CoreStatsPrivileges, WithAllNamespacesOnlyWhatEnteringThemNeedsIsKept) {
   EXPECT_EQ(stats.wait(10s), 0) << stats.err();
 }
 
+TEST(CoreStatsPrivileges, ACapabilityItWasNotGivenIsGoneWithoutFailingTheRun) {
+  TS_REQUIRE_ROOT_OR_SKIP();
+  // Started as a service whose bounding set lacks CAP_DAC_READ_SEARCH (systemd's
+  // CapabilityBoundingSet=): stats -A keeps the other two and runs.
+  Child stats({"setpriv", "--bounding-set=-dac_read_search", tcpsight_binary(), "stats", "-A", "--json", "--interval",
+               "0.2"});
+  ASSERT_TRUE(stats.wait_for_lines(Child::Stream::out, 2, 20s)) << "no reports; stderr: " << stats.err();
+  EXPECT_EQ(proc_status_field(stats.pid(), "CapEff"), "0000000000280000");  // CAP_SYS_PTRACE, CAP_SYS_ADMIN
+  stats.signal(SIGTERM);
+  EXPECT_EQ(stats.wait(10s), 0) << stats.err();
+}
+
 TEST(CoreTracePrivileges, AfterStartUpTraceHoldsNoCapabilityAndStillStreamsEveryTransition) {
   TS_REQUIRE_ROOT_OR_SKIP();
   Netns ns("trace-privileges");

@@ -97,8 +97,11 @@ void drop_privileges(const PrivilegeDrop& drop) {
   if (const size_t threads = thread_count(); threads != 1)
     throw UserError(fmt::format("internal error: privileges dropped with {} threads running (capabilities are per thread)",
                                 threads));
+  // Only what the process holds can be kept (capset cannot raise the permitted set): a service
+  // started without, say, CAP_DAC_READ_SEARCH goes on without it rather than failing here.
   uint64_t kept = 0;
   for (int cap : drop.keep) kept |= uint64_t(1) << cap;
+  kept &= get_capabilities().permitted;
   const std::optional<Account> account = drop.user ? std::optional(account_of(*drop.user)) : std::nullopt;
 
   // The bounding set first: dropping from it needs CAP_SETPCAP, which goes last. Without it (a
