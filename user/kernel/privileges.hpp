@@ -15,7 +15,7 @@
 namespace tcpsight {
 
 struct PrivilegeDrop {
-  std::vector<int> keep;            // capabilities kept, e.g. CAP_SYS_ADMIN; every other one goes
+  std::vector<int> keep;            // capabilities kept if held, e.g. CAP_SYS_ADMIN; every other one goes
   std::optional<std::string> user;  // become this user (its uid and gid, no supplementary groups)
 };
 
