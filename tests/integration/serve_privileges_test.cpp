@@ -15,11 +15,9 @@
 namespace tcpsight::itest::serve {
 namespace {
 
-std::string status_field(pid_t pid, const std::string& field) { return proc_status_field(pid, field); }
-
 // Waits until serve has dropped its start-up privileges (it does so before it answers).
 bool dropped(pid_t pid, const std::string& cap_eff) {
-  return wait_until([&] { return status_field(pid, "CapEff") == cap_eff; }, 20s, 50ms);
+  return wait_until([&] { return proc_status_field(pid, "CapEff") == cap_eff; }, 20s, 50ms);
 }
 
 // Sockets of every state: listeners, established pairs, TIME_WAIT, so that a comparison means something.
@@ -59,10 +57,10 @@ TEST(ServePrivileges, AfterStartUpServeHoldsNoCapabilityAndItsFiguresStillEqualS
   ServeUnderTest serve(ns);
   ASSERT_TRUE(serve.ready()) << serve.child().err();
   const pid_t pid = serve.child().pid();
-  ASSERT_TRUE(dropped(pid, "0000000000000000")) << status_field(pid, "CapEff");
-  EXPECT_EQ(status_field(pid, "CapPrm"), "0000000000000000");
-  EXPECT_EQ(status_field(pid, "CapBnd"), "0000000000000000");
-  EXPECT_EQ(status_field(pid, "NoNewPrivs"), "1");
+  ASSERT_TRUE(dropped(pid, "0000000000000000")) << proc_status_field(pid, "CapEff");
+  EXPECT_EQ(proc_status_field(pid, "CapPrm"), "0000000000000000");
+  EXPECT_EQ(proc_status_field(pid, "CapBnd"), "0000000000000000");
+  EXPECT_EQ(proc_status_field(pid, "NoNewPrivs"), "1");
   std::string why;
   EXPECT_TRUE(wait_until([&] { return (why = sockets_unlike_ss(serve, ns)).empty(); }, 20s, 200ms)) << why;
   EXPECT_EQ(serve.get("/healthz").status, 200);
@@ -75,10 +73,10 @@ TEST(ServePrivileges, AsAnotherUserItStillServesWhatTheKernelCounts) {
   ServeUnderTest serve(ns, "127.0.0.1:9977", {"--user", "nobody"});
   ASSERT_TRUE(serve.ready()) << serve.child().err();
   const pid_t pid = serve.child().pid();
-  ASSERT_TRUE(dropped(pid, "0000000000000000")) << status_field(pid, "CapEff");
-  EXPECT_EQ(status_field(pid, "Uid"), "65534\t65534\t65534\t65534");
-  EXPECT_EQ(status_field(pid, "Gid"), "65534\t65534\t65534\t65534");
-  EXPECT_EQ(status_field(pid, "Groups"), "");
+  ASSERT_TRUE(dropped(pid, "0000000000000000")) << proc_status_field(pid, "CapEff");
+  EXPECT_EQ(proc_status_field(pid, "Uid"), "65534\t65534\t65534\t65534");
+  EXPECT_EQ(proc_status_field(pid, "Gid"), "65534\t65534\t65534\t65534");
+  EXPECT_EQ(proc_status_field(pid, "Groups"), "");
   std::string why;
   EXPECT_TRUE(wait_until([&] { return (why = sockets_unlike_ss(serve, ns)).empty(); }, 20s, 200ms)) << why;
 }
@@ -92,8 +90,8 @@ TEST(ServePrivileges, WithAllNamespacesOnlyWhatEnteringThemNeedsIsKept) {
   const pid_t pid = serve.child().pid();
   // CAP_SYS_ADMIN (21) for setns, CAP_SYS_PTRACE (19) for other processes' /proc/PID/ns/net,
   // CAP_DAC_READ_SEARCH (2) for the container runtimes' state.
-  ASSERT_TRUE(dropped(pid, "0000000000280004")) << status_field(pid, "CapEff");
-  EXPECT_EQ(status_field(pid, "Uid"), "65534\t65534\t65534\t65534");
+  ASSERT_TRUE(dropped(pid, "0000000000280004")) << proc_status_field(pid, "CapEff");
+  EXPECT_EQ(proc_status_field(pid, "Uid"), "65534\t65534\t65534\t65534");
   const std::string inode = run_checked({"stat", "-L", "-c", "%i", "/run/netns/" + other.name()});
   const std::string labels = "netns=\"" + inode.substr(0, inode.find('\n')) + "\",container=\"" + other.name() + "\",";
   std::string why;

@@ -117,7 +117,7 @@ int run_trace(const TraceOptions& options) {
   // Loaded and attached: the ring buffer, the counters and the owner iterator are fds from here on
   // (kernel/privileges.hpp). Naming namespaces (-A, --netns) still reads other users' /proc/PID/ns
   // and the container runtimes' state; trace never enters a namespace, so no CAP_SYS_ADMIN.
-  drop_privileges({.keep = choice.chosen() ? std::vector<int>{CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH} : std::vector<int>{}});
+  drop_privileges({.keep = choice.chosen() ? namespace_naming_capabilities() : std::vector<int>{}});
   const Clock clock = Clock::now();
   const std::vector<std::string>& reasons = tracepoint_facts().reset_reasons;
 

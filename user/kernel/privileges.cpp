@@ -89,7 +89,13 @@ Account account_of(const std::string& user) {
 
 }  // namespace
 
-std::vector<int> namespace_entry_capabilities() { return {CAP_SYS_ADMIN, CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH}; }
+std::vector<int> namespace_naming_capabilities() { return {CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH}; }
+
+std::vector<int> namespace_entry_capabilities() {
+  std::vector<int> caps = namespace_naming_capabilities();
+  caps.push_back(CAP_SYS_ADMIN);
+  return caps;
+}
 
 uint64_t effective_capabilities() { return get_capabilities().effective; }
 

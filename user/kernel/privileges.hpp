@@ -19,7 +19,10 @@ struct PrivilegeDrop {
   std::optional<std::string> user;  // become this user (its uid and gid, no supplementary groups)
 };
 
-// The capabilities entering and naming namespaces needs.
+// The capabilities naming other namespaces needs: other users' /proc/PID/ns (CAP_SYS_PTRACE) and
+// the container runtimes' state (CAP_DAC_READ_SEARCH).
+std::vector<int> namespace_naming_capabilities();
+// Those, and entering the namespaces (CAP_SYS_ADMIN, for setns).
 std::vector<int> namespace_entry_capabilities();
 
 // Drops the rest from the effective, permitted, inheritable, ambient and bounding sets, switches
