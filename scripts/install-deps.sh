@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 packages=(
   build-essential cmake pkg-config clang llvm libclang-rt-14-dev bpftool libbpf-dev libelf-dev zlib1g-dev
   libcli11-dev libfmt-dev nlohmann-json3-dev libcpp-httplib-dev libncurses-dev libgtest-dev libbenchmark-dev
-  libyaml-cpp-dev libssl-dev libcrypt-dev openssl curl iproute2 iptables tmux procps gawk hyperfine bpftrace libbpf-tools gnuplot-nox
+  libyaml-cpp-dev libssl-dev libcrypt-dev libzstd-dev openssl curl iproute2 iptables tmux procps gawk hyperfine bpftrace libbpf-tools gnuplot-nox
   qemu-system-x86 busybox-static cpio kmod xz-utils podman runc
 )
 # Unpacked, not installed: package -> the programs it brings.

@@ -18,7 +18,7 @@ int main(int argc, char** argv) {
   app.add_flag("-v,--verbose", verbose, "print libbpf's messages");
 
   const Command commands[] = {add_top_command(app), add_stats_command(app), add_trace_command(app),
-                              add_serve_command(app)};
+                              add_serve_command(app), add_record_command(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -28,7 +28,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "tcpsight: %s\nusage: tcpsight [--verbose] {top|stats|trace|serve} [OPTIONS]; see --help\n",
+    std::fprintf(stderr, "tcpsight: %s\nusage: tcpsight [--verbose] {top|stats|trace|serve|record} [OPTIONS]; see --help\n",
                  e.what());
     return 2;
   }

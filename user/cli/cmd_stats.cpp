@@ -1,6 +1,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <memory>
 #include <optional>
@@ -8,12 +9,14 @@
 #include <vector>
 
 #include "cli/commands.hpp"
+#include "cli/kernel_summary.hpp"
 #include "cli/signals.hpp"
 #include "cli/namespace_option.hpp"
 #include "cli/number_option.hpp"
 #include "cli/snapshot_option.hpp"
 #include "cli/stats_details.hpp"
 #include "core/aggregator.hpp"
+#include "core/errors.hpp"
 #include "core/namespace_table.hpp"
 #include "core/owner_index.hpp"
 #include "core/socket_rows.hpp"
@@ -29,6 +32,7 @@
 #include "kernel/socket_details.hpp"
 #include "kernel/socket_owners.hpp"
 #include "kernel/tracer.hpp"
+#include "record/replay.hpp"
 
 namespace tcpsight {
 
@@ -43,7 +47,24 @@ struct StatsOptions {
   NamespaceChoice namespaces;
   std::vector<std::string> detail;  // each --detail as given: a comma list of "owners", "listeners"
   DetailRequest detail_request;     // what --detail and --detail-limit ask for, set after parsing
+  std::string read;                 // -r: replay this recording instead of reading the kernel
+  std::string from;                 // -r: the first report's time (seconds since the epoch, or +S)
 };
+
+// --from: "+S" is S seconds after the recording began, else seconds since the epoch (as "time" in
+// the JSON reports); nullopt when it is neither.
+std::optional<double> parse_from(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  const bool relative = text[0] == '+';
+  try {
+    size_t used = 0;
+    const double v = std::stod(text.substr(relative ? 1 : 0), &used);
+    if (used != text.size() - (relative ? 1 : 0) || !std::isfinite(v) || v < 0) return std::nullopt;
+    return relative ? -v - 1 : v;  // relative: negative, so that it is told apart (-1 - S)
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
 
 // The names of one --detail: "owners,listeners" -> {"owners", "listeners"}; "" and "owners," keep
 // their empty names, so that they are refused.
@@ -59,14 +80,7 @@ std::vector<std::string> detail_names(const std::string& list) {
 
 // What the running kernel offers, so that a script can tell which figures it may expect.
 nlohmann::json with_kernel(nlohmann::json report) {
-  const KernelFacts& k = kernel_facts();
-  const TracepointFacts& tp = tracepoint_facts();
-  report["kernel"] = {{"release", k.release},
-                      {"hz", k.hz},
-                      {"hz_source", k.hz_source},
-                      {"retransmit_reports_errors", tp.retransmit_reports_errors},
-                      {"reset_reports_reason", tp.reset_reports_reason},
-                      {"child_tuple_at_syn_recv", k.child_tuple_at_syn_recv}};
+  report["kernel"] = kernel_summary();
   return report;
 }
 
@@ -177,7 +191,58 @@ int run_namespace_stats(const StatsOptions& options) {
   return 0;
 }
 
+// stats -r: the reports live stats would have printed while the recording was made, one per
+// --interval of the recording's time from --from (default: its start), each from the counter
+// reading and the snapshot the file holds for that moment, printed as fast as they are read.
+int run_replayed_stats(const StatsOptions& options) {
+  if (options.namespaces.chosen() || options.detail_request.any())
+    throw UserError("-r replays what the recording holds: -A, --netns and --detail do not apply to it");
+  recording::Replay replay(options.read);
+  const recording::RecordingInfo& info = replay.info();
+  uint64_t t = info.start_ns;
+  if (const auto from = parse_from(options.from)) {
+    const double at = *from < 0 ? static_cast<double>(info.start_ns) / 1e9 + (-*from - 1)
+                                : *from - info.realtime_minus_monotonic_s;
+    t = at > 0 ? static_cast<uint64_t>(at * 1e9) : 0;
+  }
+  const auto step = static_cast<uint64_t>(options.interval_s * 1e9);
+  const uint64_t until = options.duration_s > 0 ? t + static_cast<uint64_t>(options.duration_s * 1e9) : UINT64_MAX;
+  Aggregator aggregator;
+  uint64_t seen_snapshot = 0, reports = 0;
+  for (; !stop_requested() && t <= until; t += step) {
+    const bool more = replay.advance_to(t);
+    if (!more && t > replay.now_ns()) break;  // past the recording's end
+    const recording::ReplayState& s = replay.state();
+    if (!s.has_counters) continue;           // before the recording began
+    aggregator.on_counters(s.counters.counters, static_cast<double>(s.counters_ns) / 1e9);
+    aggregator.on_events_missed(s.counters.missed);
+    if (s.has_snapshot && s.snapshot_seq != seen_snapshot) {
+      aggregator.on_snapshot(SocketCensus::from_records(s.sockets));
+      seen_snapshot = s.snapshot_seq;
+    }
+    aggregator.on_snapshot_age(s.has_snapshot && t > s.snapshot_ns ? static_cast<double>(t - s.snapshot_ns) / 1e9 : 0);
+    const double wall = info.wall_seconds(t);
+    std::string out;
+    if (options.json) {
+      nlohmann::json report = stats_json(aggregator, wall);
+      report["kernel"] = info.header.contains("kernel") ? info.header["kernel"] : nlohmann::json::object();
+      out = json_line(report);
+    } else {
+      out = stats_text(aggregator, wall);
+    }
+    if (!write_out(out) || (options.count && ++reports >= options.count)) break;
+  }
+  if (replay.state().loss.writer_dropped)
+    std::fprintf(stderr, "tcpsight: the recorder could not write %llu events in time (counters are whole)\n",
+                 static_cast<unsigned long long>(replay.state().loss.writer_dropped));
+  const std::string damage = recording::damage_summary(replay.reader());
+  if (damage.empty()) return 0;
+  std::fprintf(stderr, "tcpsight: %s: %s\n", options.read.c_str(), damage.c_str());
+  return 1;
+}
+
 int run_stats(const StatsOptions& options) {
+  if (!options.read.empty()) return run_replayed_stats(options);
   if (options.namespaces.chosen()) return run_namespace_stats(options);
   check_bpf_prerequisites();
   // Counters and snapshots carry everything stats reports: no event is streamed, so none is lost.
@@ -249,6 +314,17 @@ Command add_stats_command(CLI::App& parent) {
       ->transform(whole_in(1, 1000000))
       ->needs(detail);
   add_namespace_options(cmd, o->namespaces);
+  CLI::Option* read = cmd->add_option("-r,--read", o->read,
+                                      "replay this recording (tcpsight record -w): the reports stats would have "
+                                      "printed while it was made, one per --interval of it")
+                          ->type_name("FILE");
+  cmd->add_option("--from", o->from, "with -r: the first report's time, in seconds since the epoch (as \"time\") "
+                                     "or +S after the recording began (default: its start)")
+      ->type_name("TIME|+S")
+      ->check([](const std::string& s) {
+        return parse_from(s) ? std::string() : "not seconds since the epoch nor +SECONDS: " + s;
+      })
+      ->needs(read);
   cmd->final_callback([o] {  // after parsing, inside app.parse: a throw is a usage error (exit 2)
     for (const std::string& list : o->detail)
       for (const std::string& d : detail_names(list))

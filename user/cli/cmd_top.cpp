@@ -13,6 +13,7 @@
 #include "cli/signals.hpp"
 #include "cli/snapshot_option.hpp"
 #include "cli/top_readings.hpp"
+#include "cli/top_replay.hpp"
 #include "core/errors.hpp"
 #include "kernel/prerequisites.hpp"
 #include "kernel/privileges.hpp"
@@ -29,7 +30,22 @@ struct TopOptions {
   double snapshot_share = kSnapshotCpuShare;
   NamespaceChoice namespaces;
   bool socket_timing = false;
+  std::string read;  // -r: play this recording instead of reading the kernel
 };
+
+// top -r's keys, taken before the view's own; true when `ch` was one of them.
+bool playback_key(int ch, ReplayTopReadings& replay, double& speed, bool& playing, double interval_s) {
+  switch (ch) {
+    case 'p': case 'P': case ' ': playing = !playing; return true;
+    case 'n': case 'N': replay.play(interval_s); return true;
+    case ']': replay.seek(replay.position_s() + 10); return true;
+    case '[': replay.seek(std::max(0.0, replay.position_s() - 10)); return true;
+    case '1': speed = 1; return true;
+    case '2': speed = 2; return true;
+    case '0': speed = 10; return true;
+    default: return false;
+  }
+}
 
 // The longest the view waits before taking the records queued in the ring buffer.
 constexpr int kDrainMs = 100;
@@ -41,18 +57,45 @@ std::unique_ptr<TopReadings> readings_for(const TopOptions& options) {
   return namespace_readings(options.namespaces, options.snapshot_share, options.socket_timing);
 }
 
+int show(const TopOptions& options, TopReadings& readings, ReplayTopReadings* replay);
+
 int run_top(const TopOptions& options) {
   if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
     throw UserError("tcpsight top needs a terminal: standard input and output must be a TTY",
                     "for pipes, files and scripts use `tcpsight stats` (or `tcpsight stats --json`)");
-  const std::unique_ptr<TopReadings> readings = readings_for(options);
-  // Loaded and attached; before the first refresh, which may start the namespace thread
-  // (capabilities are per thread). -A and --netns keep what entering namespaces needs.
-  drop_privileges({.keep = options.namespaces.chosen() ? namespace_entry_capabilities() : std::vector<int>{}});
+  std::unique_ptr<TopReadings> readings;
+  ReplayTopReadings* replay = nullptr;
+  if (!options.read.empty()) {
+    if (options.namespaces.chosen())
+      throw UserError("-r plays the namespace the recording holds: -A and --netns do not apply to it");
+    auto r = std::make_unique<ReplayTopReadings>(options.read, options.interval_s);
+    replay = r.get();
+    readings = std::move(r);
+  } else {
+    readings = readings_for(options);
+    // Loaded and attached; before the first refresh, which may start the namespace thread
+    // (capabilities are per thread). -A and --netns keep what entering namespaces needs.
+    drop_privileges({.keep = options.namespaces.chosen() ? namespace_entry_capabilities() : std::vector<int>{}});
+  }
+  const int status = show(options, *readings, replay);
+  if (replay)
+    if (const std::string damage = replay->damage(); !damage.empty()) {
+      std::fprintf(stderr, "tcpsight: %s: %s\n", options.read.c_str(), damage.c_str());
+      return 1;
+    }
+  return status;
+}
+
+// The view's loop: draw, refresh every interval, answer keys. `replay`: top -r's playback, else null.
+int show(const TopOptions& options, TopReadings& readings_ref, ReplayTopReadings* replay) {
+  TopReadings* readings = &readings_ref;
+  double speed = 1;
+  bool playing = true;
   ViewState view;
   view.namespaces = options.namespaces.all;  // -A starts with the list
   if (options.namespaces.one) view.drilled = options.namespaces.one->inode;  // --netns: its full view
   readings->refresh(view.drilled, false);
+  if (replay) view.playback = replay->status(speed, !playing);
 
   CursesTerminal terminal;
   const LayoutOptions layout{terminal.unicode() ? &Glyphs::utf8() : &Glyphs::ascii()};
@@ -70,8 +113,12 @@ int run_top(const TopOptions& options) {
     }
     const double now = monotonic_seconds();
     if (now >= next) {
-      // Paused: the sockets on screen stay as they were, so none is read.
-      readings->refresh(view.drilled, !view.paused && view.page != Page::Overview && !view.listing());
+      if (replay && playing) replay->play(options.interval_s * speed);
+      // Paused: the sockets on screen stay as they were, so none is read. A replay paused reads
+      // nothing either: the same moment again would make every rate zero.
+      if (!replay || playing)
+        readings->refresh(view.drilled, !view.paused && view.page != Page::Overview && !view.listing());
+      if (replay) view.playback = replay->status(speed, !playing);
       if (!view.paused) shown = readings->frames();
       dirty = true;
       next += options.interval_s;
@@ -84,6 +131,16 @@ int run_top(const TopOptions& options) {
     const auto key = terminal.read_key(wait_ms);
     readings->drain();
     if (!key) continue;
+    if (replay && !view.prompting && key->kind == Key::Kind::Char &&
+        playback_key(key->ch, *replay, speed, playing, options.interval_s)) {
+      if (key->ch == 'n' || key->ch == 'N' || key->ch == '[' || key->ch == ']') {
+        if (key->ch == 'n' || key->ch == 'N') readings->refresh(view.drilled, false);
+        if (!view.paused) shown = readings->frames();
+      }
+      view.playback = replay->status(speed, !playing);
+      dirty = true;
+      continue;
+    }
     // The arrows move through the list as it is on screen.
     const std::vector<uint32_t> listed =
         view.listing() ? inodes_of(sort_namespaces(shown.list.namespaces, view.namespace_sort))
@@ -116,6 +173,10 @@ Command add_top_command(CLI::App& parent) {
   cmd->add_flag("--socket-timing", o->socket_timing,
                 "show how long each socket has been in its state in the sockets list; it keeps a record per "
                 "socket, about 500 ns more per state change in the kernel (without it the column reads \"?\")");
+  cmd->add_option("-r,--read", o->read,
+                  "play this recording (tcpsight record -w) instead of reading the kernel: p pause/play, n one "
+                  "refresh on, ] [ 10 s forward/back, 1 2 0 speed 1x 2x 10x")
+      ->type_name("FILE");
   cmd->footer(
       "Keys: q quit, p pause, s sort, / search (port, pid, address, state or process name), o processes,\n"
       "arrows select a state, transition, listener or flow and Enter lists its sockets (Esc back),\n"

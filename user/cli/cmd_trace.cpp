@@ -13,6 +13,7 @@
 #include "cli/number_option.hpp"
 #include "cli/signals.hpp"
 #include "cli/stop_aware_output.hpp"
+#include "core/errors.hpp"
 #include "core/event_filter.hpp"
 #include "core/event_format.hpp"
 #include "core/owner_attribution.hpp"
@@ -26,6 +27,7 @@
 #include "kernel/privileges.hpp"
 #include "kernel/socket_owners.hpp"
 #include "kernel/tracer.hpp"
+#include "record/replay.hpp"
 
 namespace tcpsight {
 
@@ -40,6 +42,7 @@ struct TraceOptions {
   std::vector<std::string> states;
   NamespaceChoice namespaces;
   std::vector<TraceField> fields;  // --fields; empty: the full line
+  std::string read;                // -r: replay this recording instead of tracing
 
   EventFilter filter() const {
     EventFilter f;
@@ -97,7 +100,110 @@ void append_line(fmt::memory_buffer& out, const TraceOptions& options, const Own
     append_trace_line(out, options.fields, oe.event, oe.owner, clock, reasons, netns_name);
 }
 
+// Each event that passes the filter, as one line to `out`; what does not is counted.
+class EventPrinter {
+ public:
+  // `name_of`: a namespace's name for lines that show it; null: none do.
+  EventPrinter(const TraceOptions& options, const EventFilter& filter, StopAwareOutput& out, const Clock& clock,
+               std::span<const std::string> reasons, std::function<std::string(uint32_t)> name_of)
+      : options_(options), filter_(filter), out_(out), clock_(clock), reasons_(reasons),
+        name_of_(std::move(name_of)) {}
+
+  void print(const OwnedEvent& oe) {
+    if (!filter_.matches(oe.event, oe.owner)) {
+      ++filtered_;
+      return;
+    }
+    if (!out_.ok()) {  // nobody to read it: counted, not formatted
+      out_.skip();
+      return;
+    }
+    std::string name;
+    if (name_of_) name = name_of_(oe.event.netns);
+    line_.clear();
+    append_line(line_, options_, oe, clock_, reasons_, name_of_ ? &name : nullptr);
+    out_.line(std::string_view(line_.data(), line_.size()));
+  }
+  uint64_t filtered() const { return filtered_; }
+
+ private:
+  const TraceOptions& options_;
+  const EventFilter& filter_;
+  StopAwareOutput& out_;
+  const Clock& clock_;
+  std::span<const std::string> reasons_;
+  std::function<std::string(uint32_t)> name_of_;
+  fmt::memory_buffer line_;  // every line is written here: no allocation per event
+  uint64_t filtered_ = 0;
+};
+
+// trace -r: the recording's events through the same filters and lines, owners from the owner scans
+// it holds, as live trace would have named them.
+int run_replayed_trace(const TraceOptions& options) {
+  if (options.namespaces.chosen())
+    throw UserError("-r replays the namespaces the recording holds: -A and --netns do not apply to it");
+  recording::Replay replay(options.read);
+  const recording::RecordingInfo& info = replay.info();
+  const EventFilter filter = options.filter();
+  const uint32_t recorder = info.header.value("recorder_pid", 0u);
+  OwnerAttribution owners({.self_tgid = recorder});
+  const Clock clock{info.realtime_minus_monotonic_s};
+  StopAwareOutput out(STDOUT_FILENO);
+  const bool fields = !options.fields.empty();
+  if (!options.json) out.line(fields ? trace_header(options.fields) : trace_header(false));
+  out.flush();
+  const uint64_t header_written = out.written(), header_discarded = out.discarded();
+  const bool named = std::ranges::find(options.fields, TraceField::name) != options.fields.end();
+  EventPrinter printer(options, filter, out, clock, info.reset_reasons,
+                       named ? std::function<std::string(uint32_t)>([&](uint32_t inode) {
+                         return inode == info.netns ? info.netns_name : "inode " + std::to_string(inode);
+                       })
+                             : nullptr);
+  double now_s = 0;
+  const auto release = [&](bool final) {
+    if (final ? owners.held() > 0 : owners.ready(now_s))
+      for (const OwnedEvent& oe : owners.release()) printer.print(oe);
+  };
+  const uint64_t until =
+      options.duration_s > 0 ? info.start_ns + static_cast<uint64_t>(options.duration_s * 1e9) : UINT64_MAX;
+  const recording::Replay::EventSink on_event = [&](const ts_event& e, uint64_t block_ns) {
+    now_s = static_cast<double>(block_ns) / 1e9;
+    owners.add(e, now_s);
+    release(false);
+  };
+  const recording::Replay::ScanSink on_scan = [&](const recording::ReplayState& s) {
+    now_s = static_cast<double>(s.owners_ns) / 1e9;
+    owners.on_scan(s.owners, static_cast<double>(s.owners_started_ns) / 1e9, now_s);
+    release(false);
+  };
+  // A tenth of a second of the recording at a time, so that Ctrl-C or a reader gone ends it.
+  for (uint64_t t = info.start_ns; !stop_requested() && out.ok(); t = std::min(until, t + 100'000'000)) {
+    if (!replay.advance_to(t, on_event, on_scan) || t >= until) break;
+    out.flush();
+  }
+  release(true);
+  out.flush();
+  const recording::ReplayState& s = replay.state();
+  const TraceSummary summary{.delivered = out.written() - header_written,
+                             .not_written = out.discarded() - header_discarded,
+                             .why_not_written = stop_of(out.failure()),
+                             .ring_lost = s.counters.counters.events_lost,
+                             .kernel_missed = s.counters.missed,
+                             .filtered = printer.filtered() + s.counters.counters.events_filtered,
+                             .filtered_in_kernel = s.counters.counters.events_filtered,
+                             .owner_scans = s.owners_seq};
+  std::fprintf(stderr, "%s (replayed from %s)\n", trace_summary_text(summary).c_str(), options.read.c_str());
+  if (s.loss.writer_dropped)
+    std::fprintf(stderr, "tcpsight: the recorder could not write %llu events in time: they are not in the file\n",
+                 static_cast<unsigned long long>(s.loss.writer_dropped));
+  const std::string damage = recording::damage_summary(replay.reader());
+  if (damage.empty()) return 0;
+  std::fprintf(stderr, "tcpsight: %s: %s\n", options.read.c_str(), damage.c_str());
+  return 1;
+}
+
 int run_trace(const TraceOptions& options) {
+  if (!options.read.empty()) return run_replayed_trace(options);
   check_bpf_prerequisites();
   const NamespaceChoice& choice = options.namespaces;
   // Tracing another namespace needs no setns (the programs see every namespace), but naming them
@@ -134,23 +240,11 @@ int run_trace(const TraceOptions& options) {
 
   // Names are looked up only where a line shows them.
   const bool named = choice.chosen() || std::ranges::find(options.fields, TraceField::name) != options.fields.end();
-  uint64_t filtered = 0;
-  fmt::memory_buffer line;  // every line is written here: no allocation per event
-  const auto print = [&](const OwnedEvent& oe) {
-    if (!filter.matches(oe.event, oe.owner)) {
-      ++filtered;
-      return;
-    }
-    if (!out.ok()) {  // nobody to read it: counted, not formatted
-      out.skip();
-      return;
-    }
-    std::string name;
-    if (named) name = names.name_of(oe.event.netns, monotonic_seconds());
-    line.clear();
-    append_line(line, options, oe, clock, reasons, named ? &name : nullptr);
-    out.line(std::string_view(line.data(), line.size()));
-  };
+  EventPrinter printer(options, filter, out, clock, reasons,
+                       named ? std::function<std::string(uint32_t)>(
+                                   [&](uint32_t inode) { return names.name_of(inode, monotonic_seconds()); })
+                             : nullptr);
+  const auto print = [&](const OwnedEvent& oe) { printer.print(oe); };
   double drained_s = 0;
   const Tracer::EventSink hold = [&](const ts_event& e) { owners.add(e, drained_s); };
 
@@ -175,7 +269,7 @@ int run_trace(const TraceOptions& options) {
                              .why_not_written = stop_of(out.failure()),
                              .ring_lost = counters.events_lost,
                              .kernel_missed = tracer.missed_events(),
-                             .filtered = filtered + counters.events_filtered,
+                             .filtered = printer.filtered() + counters.events_filtered,
                              .filtered_in_kernel = counters.events_filtered,
                              .owner_scans = owners.scans()};
   std::fprintf(stderr, "%s\n", trace_summary_text(summary).c_str());
@@ -235,6 +329,8 @@ Command add_trace_command(CLI::App& parent) {
       ->delimiter(',')
       ->type_name("F,F,...");
   add_namespace_options(cmd, o->namespaces);
+  cmd->add_option("-r,--read", o->read, "replay this recording (tcpsight record -w) instead of tracing; the filters apply")
+      ->type_name("FILE");
   cmd->footer(
       "Examples:\n  tcpsight trace --port 443\n  tcpsight trace --state SYN_SENT --json --duration 10\n"
       "  tcpsight trace --state time-wait   (active closes that leave a TIME_WAIT socket)\n"

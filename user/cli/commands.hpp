@@ -17,5 +17,6 @@ Command add_trace_command(CLI::App& parent);
 Command add_stats_command(CLI::App& parent);
 Command add_top_command(CLI::App& parent);
 Command add_serve_command(CLI::App& parent);
+Command add_record_command(CLI::App& parent);
 
 }  // namespace tcpsight

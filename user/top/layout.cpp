@@ -58,6 +58,7 @@ std::vector<Line> header(const TopFrame& f, const ViewState& view, size_t cols, 
   if (f.netns_scoped || f.snapshot_age_s >= kStaleSnapshotSeconds)
     second.add(fmt::format("  snapshot {:.0f}s old", f.snapshot_age_s), Style::Dim);
   Line state;
+  if (!view.playback.empty()) state.add(view.playback, Style::Alert);
   if (view.paused) state.add(" PAUSED ", Style::Alert);
   return {restyled(fit_line(first, cols), Style::Header), with_right(second, state, cols)};
 }

@@ -27,6 +27,8 @@ std::vector<Line> help_panel(size_t cols, const Glyphs& glyphs) {
                 "RTT, cwnd, retransmits, bytes (as ss -tip); in the processes view its sockets; top -A: "
                 "show the highlighted namespace in full"},
       {"Esc Backspace", "back: from the sockets or processes, or (top -A) from a namespace to the list"},
+      {"top -r", "p pause or play the recording, n one refresh on, ] and [ 10 s forward and back, 1 2 0 play "
+                 "at 1x, 2x, 10x"},
   };
   const std::string notes[] = {
       "STATES: sockets per state from the kernel's socket iterator at each refresh; SYN_RECV includes "

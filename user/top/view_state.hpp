@@ -52,6 +52,7 @@ struct ViewState {
   bool prompting = false;  // typing the filter
   std::string prompt_text;
   std::string notice;  // one-off message for the footer, e.g. a rejected port
+  std::string playback;  // top -r: where the replay is and how fast, shown at the header's right
   int scroll = 0;      // first body row shown
 
   // top -A: the list of namespaces comes first; Enter shows the highlighted one in full.

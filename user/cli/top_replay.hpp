@@ -1,0 +1,50 @@
+// top -r: a recording played into top's model as live top reads the kernel, at the recording's
+// own pace or faster, paused, stepped, or moved to another moment of it.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "cli/top_readings.hpp"
+#include "record/replay.hpp"
+#include "top/top_model.hpp"
+
+namespace tcpsight {
+
+class ReplayTopReadings final : public TopReadings {
+ public:
+  // Throws UserError for a file that is no readable recording.
+  ReplayTopReadings(const std::string& path, double interval_s);
+
+  void drain() override {}
+  // Reads the recording up to the playback position: events, counters, snapshot, owner scan.
+  void refresh(std::optional<uint32_t> keep, bool details) override;
+  NamespaceFrames frames() const override { return {model_->frame(), {}}; }
+
+  // The playback position moves on by `seconds` of the recording (to its end at most).
+  void play(double seconds);
+  // To `seconds` after the recording began: forward reads on, back starts again from the file's
+  // start; either way the model gets the readings of the last three refreshes before it, so
+  // rates and the SYN-flood warning are there at once.
+  void seek(double seconds);
+  double position_s() const { return static_cast<double>(position_ns_ - replay_.info().start_ns) / 1e9; }
+  bool at_end() const { return at_end_; }
+  // " REPLAY 2x  +35.0s  12:03:04 " and the like, for the header's right side.
+  std::string status(double speed, bool paused) const;
+  // What the replay could not read, for stderr at the end ("" when nothing).
+  std::string damage() const { return recording::damage_summary(replay_.reader()); }
+
+ private:
+  void reset_model();
+
+  recording::Replay replay_;
+  double interval_s_;
+  uint64_t position_ns_;
+  bool at_end_ = false;
+  uint64_t seen_snapshot_ = 0, seen_scan_ = 0;
+  std::unique_ptr<TopModel> model_;
+  OwnerIndex owners_;
+};
+
+}  // namespace tcpsight
