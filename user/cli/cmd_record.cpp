@@ -86,7 +86,11 @@ class Recorder {
       : options_(options),
         netns_(netns),
         writer_({.path = options.path, .max_files = options.rotate}),
-        tracer_({.netns = netns, .stream_kinds = TS_STREAM_ALL, .track_sockets = false,
+        // Per-socket storage costs about 500 ns a state change, so it is kept only where events
+        // need it: before 6.15 LISTEN->SYN_RECV fires while the child still has its listener's
+        // tuple, and only the storage lets the record carry the child's (bpf/tcpstates.bpf.c).
+        tracer_({.netns = netns, .stream_kinds = TS_STREAM_ALL,
+                 .track_sockets = !kernel_facts().child_tuple_at_syn_recv,
                  .filter = kernel_stream_filter(options.filter())}),
         snapshots_(monotonic_seconds, options.snapshot_share),
         owners_(netns),

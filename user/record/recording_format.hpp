@@ -12,7 +12,8 @@
 
 namespace tcpsight::recording {
 
-// "TSREC", CR LF (caught when a text-mode copy mangles line ends), SUB (stops `type` on DOS), 0.
+// "TSREC", CR LF (caught when a text-mode copy mangles line ends), SUB (stops `type` on DOS); the
+// version fields follow.
 inline constexpr char kMagic[8] = {'T', 'S', 'R', 'E', 'C', '\r', '\n', '\x1a'};
 inline constexpr size_t kFileHeaderSize = 16;
 // The format's version. A reader reads every file whose version it knows; one from a newer
@@ -28,8 +29,6 @@ inline constexpr size_t kChunkPrefixSize = 8;
 // A chunk holds at most this much uncompressed: the writer seals one when it is this full or a
 // flush is due, and a --size limit can be passed by at most one chunk.
 inline constexpr size_t kMaxChunkBytes = 256u << 10;
-// A reader refuses a prefix that claims more (a corrupt length, not a chunk).
-inline constexpr size_t kMaxStoredChunkBytes = 4u << 20;
 
 inline constexpr size_t kBlockHeaderSize = 16;
 
@@ -43,7 +42,7 @@ enum class BlockType : uint16_t {
   loss = 5,             // running totals of what did not reach the file
   kernel_counters = 6,  // /proc/net/{snmp,netstat} and ip_local_port_range, "key value" lines
   owners = 7,           // an owner scan: ts_owner_record array
-  end = 8,              // JSON: why the file ends (duration, signal, size, rotation)
+  end = 8,              // JSON: why the file ends (duration, signal, size with next_file)
 };
 
 struct BlockHeader {  // as stored: little-endian u16 type, u16 version, u32 payload length, u64 time
@@ -61,11 +60,11 @@ struct CountersPrefix {   // then `size` bytes of ts_counters
   uint64_t missed = 0;    // Tracer::missed_events(): hits the kernel's recursion guard skipped
 };
 struct ArrayPrefix {      // snapshot, events and owners: then `count` records of `size` bytes
-  uint32_t netns = 0;     // snapshot: the namespace; events: the namespace traced (0: all); owners: 0
+  uint32_t netns = 0;     // snapshot and events: the namespace recorded; owners: 0
   uint32_t size = 0;
   uint32_t count = 0;
   uint32_t zero = 0;
-  uint64_t started_ns = 0;  // when the pass began (snapshot, owners); events: the first record's ts
+  uint64_t started_ns = 0;  // owners: when the scan began; snapshot: when the pass ended; events: the first record's ts
 };
 struct LossPayload {
   uint64_t ring_lost = 0;       // ts_counters::events_lost: records the ring buffer had no room for
