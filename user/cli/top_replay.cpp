@@ -30,9 +30,13 @@ void ReplayTopReadings::reset_model() {
                                       static_cast<double>(info.start_ns) / 1e9);
   seen_snapshot_ = seen_scan_ = 0;
   owners_ = OwnerIndex();
+  refreshed_ = false;
 }
 
 void ReplayTopReadings::refresh(std::optional<uint32_t>, bool) {
+  // The same moment again (a page opened while paused): the model keeps its last reading, as a
+  // second one at no time apart would make every rate zero or infinite.
+  if (refreshed_ && position_ns_ == refreshed_ns_) return;
   at_end_ = !replay_.advance_to(position_ns_, [this](const ts_event& e, uint64_t) {
     if (streamed_by_top(e)) model_->on_event(e);
   });
@@ -52,6 +56,8 @@ void ReplayTopReadings::refresh(std::optional<uint32_t>, bool) {
                      replay_.info().wall_seconds(position_ns_), fresh, age, &owners_, nullptr, false, {}, 0,
                      &owners_};
   model_->refresh(reading);
+  refreshed_ = true;
+  refreshed_ns_ = position_ns_;
 }
 
 void ReplayTopReadings::play(double seconds) {

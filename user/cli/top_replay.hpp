@@ -43,6 +43,8 @@ class ReplayTopReadings final : public TopReadings {
   uint64_t position_ns_;
   bool at_end_ = false;
   uint64_t seen_snapshot_ = 0, seen_scan_ = 0;
+  bool refreshed_ = false;
+  uint64_t refreshed_ns_ = 0;  // the position of the model's last reading
   std::unique_ptr<TopModel> model_;
   OwnerIndex owners_;
 };
