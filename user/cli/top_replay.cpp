@@ -40,7 +40,7 @@ void ReplayTopReadings::refresh(std::optional<uint32_t>, bool) {
   at_end_ = !replay_.advance_to(position_ns_, [this](const ts_event& e, uint64_t) {
     if (streamed_by_top(e)) model_->on_event(e);
   });
-  if (at_end_) position_ns_ = std::max(position_ns_, replay_.now_ns());
+  if (at_end_) position_ns_ = replay_.now_ns();  // not past the last block: the file's end
   const recording::ReplayState& s = replay_.state();
   if (s.owners_seq != seen_scan_) {
     owners_ = OwnerIndex(s.owners, static_cast<double>(s.owners_started_ns) / 1e9);

@@ -76,7 +76,7 @@ std::vector<Line> processes_panel(const TopFrame& frame, const ViewState& view, 
   if (!filter.empty()) title.add(fmt::format("  matching \"{}\"", filter.text()), Style::Warn);
   out.push_back(std::move(title));
   if (!frame.details_known) {
-    out.push_back(text_line(kDetailsComing, Style::Dim));
+    out.push_back(text_line(view.playback.empty() ? kDetailsComing : kDetailsNotRecorded, Style::Dim));
     return out;
   }
   std::vector<const ProcessRow*> rows;

@@ -118,7 +118,7 @@ std::vector<Line> sockets_panel(const TopFrame& frame, const ViewState& view, si
   out.push_back(std::move(title));
 
   if (!frame.details_known) {
-    out.push_back(text_line(kDetailsComing, Style::Dim));
+    out.push_back(text_line(view.playback.empty() ? kDetailsComing : kDetailsNotRecorded, Style::Dim));
     return out;
   }
   std::vector<const SocketRow*> rows;

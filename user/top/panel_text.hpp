@@ -14,6 +14,8 @@ namespace tcpsight::panel {
 inline constexpr size_t kStateName = 11, kCount = 9, kRate = 9;
 inline constexpr size_t kAddressColumns = 32;
 // The drill-down and processes view before their first details pass (or of a namespace now gone).
+// top -r: per-socket details are read on demand live, so a recording has none.
+inline constexpr std::string_view kDetailsNotRecorded = "(a recording holds no per-socket details: see the STATES and TIME_WAIT panels)";
 inline constexpr std::string_view kDetailsComing = "(reading the sockets: they come with the next refresh)";  // wider addresses are shortened in the middle
 
 // A rate, or "-" before two readings exist.
