@@ -71,6 +71,7 @@ bool RecordingWriter::submit(std::string chunk) {
 
 void RecordingWriter::next_file() {
   std::lock_guard lock(mutex_);
+  ++rotations_queued_;
   queue_.push_back({});
   start();
   wake_.notify_one();
@@ -78,6 +79,9 @@ void RecordingWriter::next_file() {
 
 uint64_t RecordingWriter::file_bytes() const {
   std::lock_guard lock(mutex_);
+  // A next file asked for and not yet opened: it holds nothing so far (not the last one's bytes,
+  // which would ask for another rotation at once).
+  if (rotations_queued_) return 0;
   const uint64_t raw = raw_total_.load(), stored = stored_total_.load();
   // Queued chunks at the compression ratio so far (1:1 before the first one is written).
   const double ratio = raw ? static_cast<double>(stored) / static_cast<double>(raw) : 1.0;
@@ -158,6 +162,8 @@ void RecordingWriter::run() {
     if (item.chunk.empty()) {
       const uint32_t next = options_.max_files && index_ + 1 >= options_.max_files ? 0 : index_ + 1;
       open_file(next);
+      std::lock_guard lock(mutex_);
+      --rotations_queued_;
       continue;
     }
     frame.resize(ZSTD_compressBound(item.chunk.size()) + kChunkPrefixSize);

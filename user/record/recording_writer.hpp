@@ -66,6 +66,7 @@ class RecordingWriter {
   std::condition_variable wake_;
   std::deque<Item> queue_;
   size_t queued_bytes_ = 0;
+  uint32_t rotations_queued_ = 0;  // next_file() calls the thread has not carried out yet
   bool finishing_ = false;
   std::optional<std::string> error_;
   std::atomic<uint64_t> file_stored_{0};
