@@ -76,6 +76,9 @@ main() {
   provide_kernel_files
   bring_up_network
   local status=0
+  # Tells run.sh the kernel booted and the command began: a VM that ends without this file failed
+  # before any of our code ran, and run.sh may boot it again; one that ends after it never is.
+  : >"$run/started" || log "cannot mark the command as started"
   # command.sh sets the environment, changes to the caller's directory and execs the command.
   # Its output goes to the console, which is a terminal; when run.sh's stdout is not one (CI),
   # a pipe in between keeps programs from seeing a terminal (colours, pagers, tty checks).

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "cli/commands.hpp"
+#include "cli/event_filter_options.hpp"
 #include "cli/kernel_summary.hpp"
 #include "cli/number_option.hpp"
 #include "cli/signals.hpp"
@@ -54,17 +55,9 @@ struct RecordOptions {
   double size_mb = 0;   // 0: one file
   uint32_t rotate = 0;  // 0: no limit on the number of files
   double snapshot_share = kSnapshotCpuShare;
-  std::vector<uint16_t> ports;
-  std::string addr;
-  std::vector<std::string> states;
+  EventFilterOptions event_filter;  // --port, --addr, --state
 
-  EventFilter filter() const {
-    EventFilter f;
-    f.ports = ports;
-    if (!addr.empty()) f.addr = parse_address(addr);
-    for (const auto& s : states) f.states.push_back(*parse_state(s));  // validated by the parser
-    return f;
-  }
+  EventFilter filter() const { return event_filter.filter(); }
 };
 
 uint64_t clock_ns(clockid_t id) {
@@ -161,7 +154,7 @@ class Recorder {
   nlohmann::json header(uint64_t mono_ns, uint32_t file_index) const {
     const uint64_t real = clock_ns(CLOCK_REALTIME), mono = clock_ns(CLOCK_MONOTONIC);
     const RecordOptions& o = options_;
-    nlohmann::json filters = {{"ports", o.ports}, {"addr", o.addr}, {"states", o.states}};
+    nlohmann::json filters = {{"ports", o.event_filter.ports}, {"addr", o.event_filter.addr}, {"states", o.event_filter.states}};
     return {{"format", kFormatVersion},
             {"tcpsight_version", "0.1.0"},
             {"hostname", host_.hostname},
@@ -302,13 +295,7 @@ Command add_record_command(CLI::App& parent) {
       ->transform(whole_in(1, 100000))
       ->needs(size);
   add_snapshot_cpu_option(cmd, o->snapshot_share);
-  cmd->add_option("--port", o->ports, "only events with this local or remote port (repeatable); counters and "
-                                      "snapshots stay whole")
-      ->transform(whole_in(1, 65535));
-  cmd->add_option("--addr", o->addr, "only events with this local or remote address")
-      ->check([](const std::string& s) { return parse_address(s) ? std::string() : "not an IP address: " + s; });
-  cmd->add_option("--state", o->states, "only events entering or leaving this state (repeatable)")
-      ->check([](const std::string& s) { return parse_state(s) ? std::string() : "unknown TCP state: " + s; });
+  add_event_filter_options(cmd, o->event_filter, "counters and snapshots stay whole");
   cmd->footer(
       "Examples:\n  tcpsight record -w /var/tmp/tcp.tsr --duration 3600\n"
       "  tcpsight record -w /var/tmp/tcp.tsr --size 100 --rotate 10   (at most 10 files of about 100 MB)\n"

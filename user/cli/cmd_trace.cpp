@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cli/commands.hpp"
+#include "cli/event_filter_options.hpp"
 #include "cli/namespace_option.hpp"
 #include "cli/number_option.hpp"
 #include "cli/signals.hpp"
@@ -36,22 +37,13 @@ namespace {
 struct TraceOptions {
   bool json = false;
   double duration_s = 0;  // 0: until interrupted
-  std::vector<uint16_t> ports;
-  std::string addr;
+  EventFilterOptions event_filter;  // --port, --addr, --state
   std::optional<uint32_t> pid;
-  std::vector<std::string> states;
   NamespaceChoice namespaces;
   std::vector<TraceField> fields;  // --fields; empty: the full line
   std::string read;                // -r: replay this recording instead of tracing
 
-  EventFilter filter() const {
-    EventFilter f;
-    f.ports = ports;
-    if (!addr.empty()) f.addr = parse_address(addr);
-    f.pid = pid;
-    for (const auto& s : states) f.states.push_back(*parse_state(s));  // validated by the parser
-    return f;
-  }
+  EventFilter filter() const { return event_filter.filter(pid); }
 };
 
 // Events wait in `owners` until their owners are known (OwnerAttribution), then are printed.
@@ -223,7 +215,7 @@ int run_trace(const TraceOptions& options) {
   // Loaded and attached: the ring buffer, the counters and the owner iterator are fds from here on
   // (kernel/privileges.hpp). Naming namespaces (-A, --netns) still reads other users' /proc/PID/ns
   // and the container runtimes' state; trace never enters a namespace, so no CAP_SYS_ADMIN.
-  drop_privileges({.keep = choice.chosen() ? namespace_naming_capabilities() : std::vector<int>{}});
+  drop_privileges({.keep = choice.chosen() ? namespace_naming_capabilities() : std::vector<int>{}, .user = std::nullopt});
   const Clock clock = Clock::now();
   const std::vector<std::string>& reasons = tracepoint_facts().reset_reasons;
 
@@ -298,16 +290,9 @@ Command add_trace_command(CLI::App& parent) {
   cmd->add_flag("--json", o->json, "one JSON object per line");
   cmd->add_option("--duration", o->duration_s, "stop after this many seconds")
       ->transform(real_in(kMinDuration, kMaxDuration));
-  cmd->add_option("--port", o->ports, "only events with this local or remote port (repeatable)")
-      ->transform(whole_in(1, 65535));
-  cmd->add_option("--addr", o->addr, "only events with this local or remote address")
-      ->check([](const std::string& s) { return parse_address(s) ? std::string() : "not an IP address: " + s; });
+  add_event_filter_options(cmd, o->event_filter);
   cmd->add_option("--pid", o->pid, "only sockets this process holds or held (listeners it shares too)")
       ->transform(whole_in(1, kMaxPid));
-  cmd->add_option("--state", o->states,
-                  "only events entering or leaving this state, e.g. SYN_SENT, time-wait (repeatable; TIME_WAIT: "
-                  "the closes that hand the connection to a timewait socket, as no event enters it)")
-      ->check([](const std::string& s) { return parse_state(s) ? std::string() : "unknown TCP state: " + s; });
   // Checked while parsing, so that a bad name is a usage error (exit 2) like any other.
   cmd->add_option_function<std::vector<std::string>>(
          "--fields",
