@@ -5,7 +5,7 @@
 # the events it lost, and the in-kernel time of its BPF programs per run (kernel.bpf_stats_enabled).
 #
 # Usage: churn_overhead.sh [--rounds N] [--seconds S] [--threads K] [--closes "client server rst"]
-#                          [--modes "none idle stats serve serve-lean top trace tcpstates tcplife bpftrace"]
+#                          [--modes "none idle stats serve serve-lean top trace record tcpstates tcplife bpftrace"]
 #                          [--no-bpf-stats]
 # Needs root; TCPSIGHT and BENCH_BIN set (bench/run.sh does). Progress on stderr, table on stdout.
 #
@@ -19,7 +19,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 : "${TCPSIGHT:?set TCPSIGHT to the tcpsight binary}" "${BENCH_BIN:?set BENCH_BIN to the bench programs}"
 
-rounds=3 seconds=4 threads=2 closes="client server rst" modes=$'none idle stats serve serve-lean top trace tcpstates tcplife bpftrace'
+rounds=3 seconds=4 threads=2 closes="client server rst" modes=$'none idle stats serve serve-lean top trace record tcpstates tcplife bpftrace'
 bpf_stats=1
 while (($#)); do
   case $1 in
@@ -43,8 +43,8 @@ trap 'exit 130' INT TERM  # through the EXIT trap: the sysctl is restored, names
 ((bpf_stats)) && { bpf_stats_enable || bpf_stats=0; }
 
 # close round mode rate connections cpu_s events lost, then from the BPF run-time stats:
-# state_ns state_cnt retrans_ns retrans_cnt reset_ns reset_cnt
-results=$WORK/results
+# state_ns state_cnt retrans_ns retrans_cnt reset_ns reset_cnt, then the file's bytes (record)
+results=$WORK/results bytes=- missed=-
 declare -A unavailable=()
 
 # Client-closed connections leave TIME_WAIT sockets behind for 60 s, and connect() slows as they
@@ -106,9 +106,15 @@ for close in $closes; do
             events=$((delivered + not_written + lost))
           fi ;;
         tcpstates | tcplife) lost=$(peer_lost "$WORK/$mode.err") ;;
+        record)
+          # events = recorded + lost, as for trace (whose lost is its ring buffer's too); bytes =
+          # the compressed file; the kernel's skipped runs go to the note under the table.
+          read -r recorded lost missed bytes <<<"$(record_summary "$WORK/record.err")"
+          if [[ -n ${recorded:-} ]]; then events=$((recorded + lost)); else lost=- missed=- bytes=-; fi ;;
       esac
       rate=$(field rate "$line") conns=$(field connections "$line")
-      echo "$close $r $mode ${rate:-0} ${conns:-0} $cpu ${events:--} ${lost:--} $kern" >>"$results"
+      echo "$close $r $mode ${rate:-0} ${conns:-0} $cpu ${events:--} ${lost:--} $kern ${bytes:--} ${missed:--}" >>"$results"
+      bytes=- missed=-
       read -r kst_ns kst_n _ kretr_n _ krst_n <<<"$kern"
       printf 'bench: churn close=%s round %d/%d %-9s %8s conn/s  cpu %ss  events %s  lost %s  BPF runs: state %s (%s ns/run) rst %s retr %s\n' \
         "$close" "$r" "$rounds" "$mode" "${rate:-0}" "$cpu" "$events" "$lost" "$kst_n" \
@@ -147,7 +153,7 @@ for close in $closes; do
         r = med(rate, k); b = nb ? med(base, nb) : 0; i = ni ? med(idle, ni) : 0
         events = conns * epc
         cpu_per = (m == "none" || !events) ? "-" : sprintf("%.2f", cpu / events * 1e6)
-        if (counted && lost_counted && (m == "trace")) lost_txt = sprintf("%d of %d (%.2f%%)", lost, ev, ev ? 100 * lost / ev : 0)
+        if (counted && lost_counted && (m == "trace" || m == "record")) lost_txt = sprintf("%d of %d (%.2f%%)", lost, ev, ev ? 100 * lost / ev : 0)
         else if (lost_counted) lost_txt = sprintf("%d", lost)
         else lost_txt = "-"
         for (p in kn) kns[p] = kn[p] ? sprintf("%.0f", kt[p] / kn[p]) : "-"
@@ -156,13 +162,20 @@ for close in $closes; do
       }' "$results"
   done
   echo "        (${close}: $epc events per connection, $epc_note)"
+  awk -v c="$close" '$1 == c && $3 == "record" && $15 != "-" { b += $15; e += $7; m += $16; n++ }
+    END { if (n && e) printf "        (%s: record wrote %.1f bytes per event: %d bytes for %d events in %d files; the kernel skipped %d runs)\n", c, b / e, b, e, n, m }' \
+    "$results"
 done
 echo
 echo "vs_none: median rate / median rate with nothing attached; vs_idle: against the idle control"
 echo "(sleep), whose distance from 1.000 is the noise floor. cpu_s/1M_ev: the monitor's own CPU"
 echo "(utime+stime) per million events in its namespace; for trace, lost counts the events the ring"
 echo "buffer had no room for, out of events shown + lost; for tcpstates and tcplife, the events their"
-echo "\"lost N events on CPU #C\" lines on stderr report (their perf buffer was full)."
+echo "\"lost N events on CPU #C\" lines on stderr report (their perf buffer was full). For record, lost"
+echo "is ring buffer full + not written in time, out of recorded + lost, from its summary line; the"
+echo "runs the kernel skipped (its \"missed by the kernel\", a program interrupted on its CPU by the same"
+echo "tracepoint: no tracer sees those) are in the note under the table, with the compressed files' bytes"
+echo "per event."
 if ((bpf_stats)); then
   echo "kns/state: in-kernel ns per state change: run_time_ns / run_cnt of the monitor's program on"
   echo "sock:inet_sock_set_state (kernel.bpf_stats_enabled=1), over all rounds; kns/rst and kns/retr: the same for"

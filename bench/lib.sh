@@ -109,6 +109,7 @@ mode_command() {
     top) echo "tcpsight top (in a detached tmux session)" ;;
     top-timing) echo "tcpsight top --socket-timing (per-socket storage; in a detached tmux session)" ;;
     trace) echo "tcpsight trace --json > /dev/null" ;;
+    record) echo "tcpsight record -w FILE: every event, counters each 0.1 s, sockets each 1 s, zstd" ;;
     bpftrace) echo "bpftrace counting inet_sock_set_state into a map" ;;
     tcpstates) echo "tcpstates (libbpf-tools) > /dev/null: every state change through a perf buffer" ;;
     tcplife) echo "tcplife (libbpf-tools) > /dev/null: one line per closed connection" ;;
@@ -141,6 +142,8 @@ mode_start() {
       "${enter[@]}" "$TCPSIGHT" serve --listen "127.0.0.1:$BENCH_SERVE_PORT" --connection-durations >"$out" 2>"$err" & ;;
     serve-all) "${enter[@]}" "$TCPSIGHT" serve -A --listen "127.0.0.1:$BENCH_SERVE_PORT" >"$out" 2>"$err" & ;;
     trace) "${enter[@]}" "$TCPSIGHT" trace --json >/dev/null 2>"$err" & ;;
+    # Each run writes a new file (the last run's is overwritten); its summary line is on stderr.
+    record) rm -f -- "$dir/$name.tsr"; "${enter[@]}" "$TCPSIGHT" record -w "$dir/$name.tsr" >"$out" 2>"$err" & ;;
     bpftrace)
       ensure_tracefs
       "${enter[@]}" bpftrace -e 'tracepoint:sock:inet_sock_set_state { @[args->oldstate, args->newstate] = count(); }' \
@@ -183,6 +186,8 @@ mode_ready() {
       idle) return 0 ;;
       stats) [[ -s $dir/$name.out ]] && return 0 ;;
       trace) grep -q "tracing TCP" "$dir/$name.err" 2>/dev/null && return 0 ;;
+      # Printed once loaded, attached and the file is open.
+      record) grep -q "recording TCP" "$dir/$name.err" 2>/dev/null && return 0 ;;
       bpftrace) grep -q "Attaching" "$dir/$name.out" 2>/dev/null && return 0 ;;
       # Their header line goes to /dev/null (and would sit in stdio's buffer anyway): they print it
       # right after perf_buffer__new, which follows the attach. So ready = the process holds a BPF
@@ -229,6 +234,16 @@ holds_fd() {
     [[ $(readlink "$f" 2>/dev/null) =~ ^$2$ ]] && return 0
   done
   return 1
+}
+
+# record's summary on stderr, "tcpsight: recorded E events, ... : B bytes (R uncompressed), ...;
+# lost: L1 (ring buffer full), L2 (missed by the kernel), L3 (not written in time)", as
+# "E L M B": L = L1 + L3, what the recorder let go; M = L2, runs the kernel skipped (a program
+# interrupted on its CPU by the same tracepoint), which no tracer can have; nothing when the
+# line is missing.
+record_summary() {
+  sed -nE 's/^tcpsight: recorded ([0-9]+) events, .*: ([0-9]+) bytes \(.*; lost: ([0-9]+) \(ring buffer full\), ([0-9]+) \(missed by the kernel\), ([0-9]+) \(not written in time\)$/\1 \2 \3 \4 \5/p' \
+    "$1" 2>/dev/null | tail -n 1 | awk '{print $1, $3 + $5, $4, $2}'
 }
 
 # Events the libbpf-tools report losing: "lost N events on CPU #C" lines on their stderr.

@@ -6,7 +6,7 @@
 #   sudo bench/run.sh --only soak   the soak alone: 20 minutes (not part of the default list)
 #
 # Options:
-#   --only LIST        comma-separated parts to run: micro,memory,snapshot,churn,namespaces,top,soak
+#   --only LIST        comma-separated parts to run: micro,memory,snapshot,churn,replay,namespaces,top,soak
 #                      (default: all but soak)
 #   --soak-minutes N   length of the soak (default 20, 2 with --quick)
 #   --build-dir DIR    where to build (default: build, as scripts/build.sh)
@@ -19,7 +19,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
 
-quick=0 only="micro,memory,snapshot,churn,namespaces,top" build_dir=$repo/build soak_minutes=""
+quick=0 only="micro,memory,snapshot,churn,replay,namespaces,top" build_dir=$repo/build soak_minutes=""
 while (($#)); do
   case $1 in
     --quick) quick=1; shift ;;
@@ -28,12 +28,12 @@ while (($#)); do
     --soak-minutes) soak_minutes=$2; shift 2
       [[ $soak_minutes =~ ^[0-9]+$ ]] && ((soak_minutes >= 1 && soak_minutes <= 60)) || { echo "--soak-minutes: 1..60" >&2; exit 2; } ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-    *) echo "usage: bench/run.sh [--quick] [--only micro,memory,snapshot,churn,namespaces,top,soak] [--soak-minutes N] [--build-dir DIR]" >&2
+    *) echo "usage: bench/run.sh [--quick] [--only micro,memory,snapshot,churn,replay,namespaces,top,soak] [--soak-minutes N] [--build-dir DIR]" >&2
        exit 2 ;;
   esac
 done
 for part in ${only//,/ }; do
-  [[ $part =~ ^(micro|memory|snapshot|churn|namespaces|top|soak)$ ]] || { echo "bench: unknown part '$part'" >&2; exit 2; }
+  [[ $part =~ ^(micro|memory|snapshot|churn|replay|namespaces|top|soak)$ ]] || { echo "bench: unknown part '$part'" >&2; exit 2; }
 done
 [[ $(id -u) -eq 0 ]] || { echo "bench: needs root (BPF, network namespaces): sudo bench/run.sh" >&2; exit 1; }
 for tool in cmake nsenter ip ss curl; do
@@ -56,6 +56,7 @@ if ((quick)); then
   memory_args=(--connections 100000)
   snapshot_args=(--sizes 20000 --runs 5)
   churn_args=(--rounds 2 --seconds 1.5)
+  replay_args=(--seconds 1.5 --runs 3)
   soak_args=(--minutes "${soak_minutes:-2}")
   namespaces_args=(--counts "1 50" --big 20000 --runs 3)
   namespaces_churn_args=(--rounds 2 --seconds 1.5 --modes "none serve serve-all")
@@ -65,6 +66,7 @@ else
   memory_args=(--connections 1000000)
   snapshot_args=(--sizes "20000 100000" --runs 10)
   churn_args=(--rounds 5 --seconds 5)
+  replay_args=(--seconds 5 --runs 7)
   soak_args=(--minutes "${soak_minutes:-20}")
   namespaces_args=(--counts "1 50 200" --big 100000 --runs 9)
   namespaces_churn_args=(--rounds 7 --seconds 5 --modes "none serve serve-all")
@@ -101,6 +103,7 @@ run_part() {
 [[ ,$only, == *,snapshot,* ]] && run_part snapshot snapshot_cost.sh "${snapshot_args[@]}"
 # churn: churn_overhead.sh's default modes, the peers (tcpstates, tcplife, bpftrace) included.
 [[ ,$only, == *,churn,* ]] && run_part churn churn_overhead.sh "${churn_args[@]}"
+[[ ,$only, == *,replay,* ]] && run_part replay replay_cost.sh "${replay_args[@]}"
 [[ ,$only, == *,namespaces,* ]] && run_part namespaces namespaces.sh "${namespaces_args[@]}"
 [[ ,$only, == *,namespaces,* ]] && run_part namespaces-churn churn_overhead.sh "${namespaces_churn_args[@]}"
 [[ ,$only, == *,top,* ]] && run_part top top_cost.sh "${top_args[@]}"

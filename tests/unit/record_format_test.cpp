@@ -215,6 +215,29 @@ TEST(RecordEvents, ShuffleLaysOutAColumnPerByteAndUnshuffleUndoesIt) {
   shuffle_bytes(in.data(), mid.data(), 7, 13);
   unshuffle_bytes(mid.data(), out.data(), 7, 13);
   EXPECT_EQ(out, in);
+
+  // Counts around the 8-record groups the shuffle works in, with events' own size: every byte
+  // where the definition puts it (byte b of record r at b * count + r), and back.
+  for (const size_t count : {1u, 7u, 8u, 9u, 64u, 129u, 1000u}) {
+    const size_t size = sizeof(ts_event);
+    std::vector<uint8_t> rows(count * size), shuffled(rows.size()), again(rows.size());
+    for (size_t i = 0; i < rows.size(); ++i) rows[i] = static_cast<uint8_t>(i * 131 + i / 251);
+    shuffle_bytes(rows.data(), shuffled.data(), count, size);
+    size_t misplaced = 0;
+    for (size_t r = 0; r < count; ++r)
+      for (size_t b = 0; b < size; ++b) misplaced += shuffled[b * count + r] != rows[r * size + b];
+    EXPECT_EQ(misplaced, 0u) << count << " records";
+    unshuffle_bytes(shuffled.data(), again.data(), count, size);
+    EXPECT_EQ(again, rows) << count << " records";
+  }
+  // A record size that is no multiple of 8 (the blocks' tail bytes).
+  std::vector<uint8_t> odd(17 * 11), odd_columns(odd.size()), odd_back(odd.size());
+  for (size_t i = 0; i < odd.size(); ++i) odd[i] = static_cast<uint8_t>(i * 7 + 3);
+  shuffle_bytes(odd.data(), odd_columns.data(), 17, 11);
+  EXPECT_EQ(odd_columns[3 * 17 + 16], odd[16 * 11 + 3]);
+  EXPECT_EQ(odd_columns[10 * 17 + 9], odd[9 * 11 + 10]);
+  unshuffle_bytes(odd_columns.data(), odd_back.data(), 17, 11);
+  EXPECT_EQ(odd_back, odd);
 }
 
 TEST(RecordReplay, GivesBackWhatWasWrittenAtTheTimeItWasTaken) {

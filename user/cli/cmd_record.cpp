@@ -24,7 +24,7 @@
 #include "kernel/kernel_counters.hpp"
 #include "kernel/kernel_facts.hpp"
 #include "kernel/netns.hpp"
-#include "kernel/paced_snapshots.hpp"
+#include "kernel/background_snapshots.hpp"
 #include "kernel/prerequisites.hpp"
 #include "kernel/privileges.hpp"
 #include "kernel/socket_owners.hpp"
@@ -93,6 +93,7 @@ class Recorder {
     // Loaded and attached: maps, iterator links and the open file are all it needs from here on.
     // Rotation creates its next files as root without CAP_DAC_OVERRIDE: in a directory root owns.
     drop_privileges({});
+    snapshots_.start(kSocketReadingSeconds);
     std::fprintf(stderr, "tcpsight: recording TCP in network namespace %u to %s; Ctrl-C to end\n", netns_,
                  options_.path.c_str());
     const uint64_t start = clock_ns(CLOCK_MONOTONIC);
@@ -119,8 +120,9 @@ class Recorder {
         add_counters(now);
         next_counters = std::max(next_counters + kCounterNs, now);
       }
+      add_snapshot_if_new(now);
       if (now >= next_sockets || last) {
-        add_sockets(now, false);
+        add_kernel_counters(now);
         next_sockets = std::max(next_sockets + kSocketNs, now);
       }
       if (owner_wanted_ && owner_pacer_.due(static_cast<double>(now) / 1e9)) add_owners();
@@ -181,7 +183,8 @@ class Recorder {
   void start_file(uint64_t now, uint32_t index) {
     builder_.add(BlockType::header, now, {header(now, index).dump()});
     add_counters(now);
-    add_sockets(now, true);
+    if (!add_snapshot_if_new(now)) add_snapshot(now);  // the last one again, as the file is new
+    add_kernel_counters(now);
     chunk_started_ = now;
   }
 
@@ -205,17 +208,24 @@ class Recorder {
     }
   }
 
-  // `again`: the file is new, so the last snapshot is written again even when none is due.
-  void add_sockets(uint64_t now, bool again) {
-    const std::vector<ts_sock_record>& records = snapshots_.records();
-    if (snapshots_.fresh() || again) {
-      if (builder_.size() + records.size() * sizeof(ts_sock_record) > kMaxChunkBytes) seal(now);  // a big one alone
-      const auto finished = now - std::min<uint64_t>(now, static_cast<uint64_t>(snapshots_.age() * 1e9));
-      const ArrayPrefix p{.netns = netns_, .size = sizeof(ts_sock_record),
-                          .count = static_cast<uint32_t>(records.size()), .started_ns = finished};
-      builder_.add(BlockType::snapshot, finished, {bytes_of(p), bytes_of(std::span<const ts_sock_record>(records))});
-      ++snapshots_written_;
-    }
+  // The snapshot thread's newest snapshot, when it has one the file does not.
+  bool add_snapshot_if_new(uint64_t now) {
+    double finished_s = 0;
+    if (!snapshots_.take(snapshot_, finished_s)) return false;
+    snapshot_ns_ = std::min(now, static_cast<uint64_t>(finished_s * 1e9));
+    add_snapshot(now);
+    return true;
+  }
+
+  void add_snapshot(uint64_t now) {
+    if (builder_.size() + snapshot_.size() * sizeof(ts_sock_record) > kMaxChunkBytes) seal(now);  // a big one alone
+    const ArrayPrefix p{.netns = netns_, .size = sizeof(ts_sock_record),
+                        .count = static_cast<uint32_t>(snapshot_.size()), .started_ns = snapshot_ns_};
+    builder_.add(BlockType::snapshot, snapshot_ns_, {bytes_of(p), bytes_of(std::span<const ts_sock_record>(snapshot_))});
+    ++snapshots_written_;
+  }
+
+  void add_kernel_counters(uint64_t now) {
     builder_.add(BlockType::kernel_counters, now, {encode_kernel_counters(read_kernel_counters(), read_local_port_range())});
   }
 
@@ -255,7 +265,9 @@ class Recorder {
   uint32_t netns_;
   RecordingWriter writer_;
   Tracer tracer_;
-  PacedSnapshots snapshots_;
+  BackgroundSnapshots snapshots_;          // a thread of its own: a long walk never stalls the ring buffer
+  std::vector<ts_sock_record> snapshot_;  // the newest snapshot, written again at each new file
+  uint64_t snapshot_ns_ = 0;              // CLOCK_MONOTONIC when it finished
   SocketOwners owners_;
   HostInfo host_;
   OwnerScanPacer owner_pacer_;  // as live trace paces its scans

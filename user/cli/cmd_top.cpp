@@ -75,7 +75,7 @@ int run_top(const TopOptions& options) {
     readings = readings_for(options);
     // Loaded and attached; before the first refresh, which may start the namespace thread
     // (capabilities are per thread). -A and --netns keep what entering namespaces needs.
-    drop_privileges({.keep = options.namespaces.chosen() ? namespace_entry_capabilities() : std::vector<int>{}});
+    drop_privileges({.keep = options.namespaces.chosen() ? namespace_entry_capabilities() : std::vector<int>{}, .user = std::nullopt});
   }
   const int status = show(options, *readings, replay);
   if (replay)

@@ -66,9 +66,16 @@ void ReplayTopReadings::play(double seconds) {
 }
 
 void ReplayTopReadings::seek(double seconds) {
+  const uint64_t target = replay_.info().start_ns + ns_of(seconds);
+  refresh_up_to(target, false);
+  // Past the file's end the refreshes all stopped at it, and the model holds one reading only:
+  // now that the end is known, take the three before it again.
+  if (at_end_ && target > position_ns_) refresh_up_to(position_ns_, true);
+}
+
+void ReplayTopReadings::refresh_up_to(uint64_t target, bool from_start) {
   const uint64_t start = replay_.info().start_ns;
-  const uint64_t target = start + ns_of(seconds);
-  if (target < replay_.now_ns()) {
+  if (from_start || target < replay_.now_ns()) {
     replay_.rewind();
     reset_model();
   }

@@ -37,6 +37,9 @@ class ReplayTopReadings final : public TopReadings {
 
  private:
   void reset_model();
+  // The model's three refreshes up to `target`, from the file's start when `from_start` or when
+  // `target` is behind the replay.
+  void refresh_up_to(uint64_t target, bool from_start);
 
   recording::Replay replay_;
   double interval_s_;

@@ -50,14 +50,67 @@ std::string BlockBuilder::take() {
   return out;
 }
 
+namespace {
+
+// Transposes the 8x8 byte matrix whose row i is a[i] (byte j of a[i] = M[i][j], little-endian):
+// afterwards byte i of a[j] is M[i][j]. Three rounds of swapping blocks, 4x4 then 2x2 then 1x1
+// bytes; its own inverse.
+void transpose8x8(uint64_t a[8]) {
+  for (int i = 0; i < 4; ++i) {
+    const uint64_t t = ((a[i] >> 32) ^ a[i + 4]) & 0x00000000FFFFFFFFull;
+    a[i] ^= t << 32;
+    a[i + 4] ^= t;
+  }
+  for (int i : {0, 1, 4, 5}) {
+    const uint64_t t = ((a[i] >> 16) ^ a[i + 2]) & 0x0000FFFF0000FFFFull;
+    a[i] ^= t << 16;
+    a[i + 2] ^= t;
+  }
+  for (int i : {0, 2, 4, 6}) {
+    const uint64_t t = ((a[i] >> 8) ^ a[i + 1]) & 0x00FF00FF00FF00FFull;
+    a[i] ^= t << 8;
+    a[i + 1] ^= t;
+  }
+}
+
+// Moves the bytes of every record between its row (record r's byte b at r * size + b) and the
+// columns (at b * count + r), eight records by eight bytes at a time: byte by byte, the recorder
+// spent half its CPU time here at full churn. `to_columns` picks the direction.
+void transpose_records(const uint8_t* in, uint8_t* out, size_t count, size_t size, bool to_columns) {
+  const size_t rows8 = count - count % 8, bytes8 = size - size % 8;
+  uint64_t a[8];
+  for (size_t r0 = 0; r0 < rows8; r0 += 8) {
+    for (size_t b0 = 0; b0 < bytes8; b0 += 8) {
+      if (to_columns) {
+        for (size_t i = 0; i < 8; ++i) std::memcpy(&a[i], in + (r0 + i) * size + b0, 8);
+        transpose8x8(a);
+        for (size_t j = 0; j < 8; ++j) std::memcpy(out + (b0 + j) * count + r0, &a[j], 8);
+      } else {
+        for (size_t j = 0; j < 8; ++j) std::memcpy(&a[j], in + (b0 + j) * count + r0, 8);
+        transpose8x8(a);
+        for (size_t i = 0; i < 8; ++i) std::memcpy(out + (r0 + i) * size + b0, &a[i], 8);
+      }
+    }
+  }
+  // What the 8x8 blocks leave: the last count % 8 records, and the last size % 8 bytes of each.
+  const auto one = [&](size_t r, size_t b) {
+    if (to_columns) out[b * count + r] = in[r * size + b];
+    else out[r * size + b] = in[b * count + r];
+  };
+  for (size_t r = 0; r < rows8; ++r)
+    for (size_t b = bytes8; b < size; ++b) one(r, b);
+  for (size_t r = rows8; r < count; ++r)
+    for (size_t b = 0; b < size; ++b) one(r, b);
+}
+
+}  // namespace
+
 void shuffle_bytes(const uint8_t* in, uint8_t* out, size_t count, size_t size) {
-  for (size_t r = 0; r < count; ++r)
-    for (size_t b = 0; b < size; ++b) out[b * count + r] = in[r * size + b];
+  transpose_records(in, out, count, size, true);
 }
 
 void unshuffle_bytes(const uint8_t* in, uint8_t* out, size_t count, size_t size) {
-  for (size_t r = 0; r < count; ++r)
-    for (size_t b = 0; b < size; ++b) out[r * size + b] = in[b * count + r];
+  transpose_records(in, out, count, size, false);
 }
 
 }  // namespace tcpsight::recording
