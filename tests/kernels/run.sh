@@ -247,8 +247,9 @@ main() {
       exit "$exit_timeout"
     fi
     # Multi-threaded TCG now and then crashes a kernel while it patches its own code early in
-    # boot (seen once in CI: 6.12.118, "Oops: int3" in sched_clock_cpu from an initcall). That is before init, so before anything of ours ran: boot again, at most twice. A
-    # crash after the command started is a result and is reported as one.
+    # boot (seen once in CI: 6.12.118, "Oops: int3" in sched_clock_cpu from an initcall). That
+    # is before init, so before anything of ours ran: boot again, at most twice. A crash after
+    # the command started is a result and is reported as one.
     [[ ! -e $run/started && ! -e $run/status ]] || break
     ((boots < max_boots)) || break
     say "$version failed before the command started (boot $boots of $max_boots); booting again"
