@@ -74,8 +74,10 @@ void transpose8x8(uint64_t a[8]) {
 }
 
 // Moves the bytes of every record between its row (record r's byte b at r * size + b) and the
-// columns (at b * count + r), eight records by eight bytes at a time: byte by byte, the recorder
-// spent half its CPU time here at full churn. `to_columns` picks the direction.
+// columns (at b * count + r), eight records by eight bytes at a time. Byte by byte, the stores of
+// one record hit `size` columns `count` bytes apart, which alias in the cache when `count` is a
+// power of two: 6.6 ns a byte there, 0.46 ns here at any count (0.3-0.4 byte by byte otherwise).
+// `to_columns` picks the direction.
 void transpose_records(const uint8_t* in, uint8_t* out, size_t count, size_t size, bool to_columns) {
   const size_t rows8 = count - count % 8, bytes8 = size - size % 8;
   uint64_t a[8];
