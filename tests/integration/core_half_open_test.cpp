@@ -59,20 +59,32 @@ TEST(CoreStats, HalfOpenConnectionsMatchSsAndSynAckRetransmitsMatchTheKernel) {
   EXPECT_EQ(queues->at("accept_queue").get<uint64_t>(), 0u) << "no handshake completed";
 
   // SYN-ACKs are retransmitted in rounds (1 s, 3 s, 7 s ... after the SYN). Compare in a quiet moment
-  // between two rounds, however slow the machine: a report computed after one reading of the kernel's
-  // counter and printed before a second, equal one. The second line after the first reading is such a
-  // report (stats reads its counters, then prints, in turn).
+  // between two rounds, however slow the machine: a report whose counter reading came after one
+  // reading of the kernel's counter and before a second, equal one. Stats reads its counters, then
+  // stamps ("time") and prints a report, in turn; so the report after one stamped later than the
+  // first kernel reading was read later still, and it was printed before the second reading if it
+  // arrived before it. (Counting lines instead is not enough: a line printed before the first
+  // reading can still be in the pipe then, seen once under a slow emulated CPU.)
   const auto synretrans = [&] { return server_ns.kernel_counters().at("TcpExt.TCPSynRetrans"); };
+  const auto report_time = [&](size_t i) {
+    return nlohmann::json::parse(stats.lines(Child::Stream::out).at(i)).at("time").get<double>();
+  };
   int64_t kernel_now = 0;
   size_t report_line = 0;
   const auto deadline = std::chrono::steady_clock::now() + 60s;
   while (std::chrono::steady_clock::now() < deadline) {
     const int64_t k1 = synretrans();
-    const size_t seen = stats.lines(Child::Stream::out).size();
-    ASSERT_TRUE(stats.wait_for_lines(Child::Stream::out, seen + 2, 10s)) << stats.err();
+    const double k1_read = wall_seconds_now();
+    size_t stamped_after = stats.lines(Child::Stream::out).size();
+    for (;;) {
+      ASSERT_TRUE(stats.wait_for_lines(Child::Stream::out, stamped_after + 1, 10s)) << stats.err();
+      if (report_time(stamped_after) >= k1_read) break;
+      ++stamped_after;
+    }
+    ASSERT_TRUE(stats.wait_for_lines(Child::Stream::out, stamped_after + 2, 10s)) << stats.err();
     const int64_t k2 = synretrans();
     if (k1 == k2 && k1 - before.at("TcpExt.TCPSynRetrans") >= static_cast<int64_t>(kHalfOpen)) {
-      kernel_now = k2, report_line = seen + 1;
+      kernel_now = k2, report_line = stamped_after + 1;
       break;
     }
   }

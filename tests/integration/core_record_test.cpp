@@ -133,6 +133,99 @@ TEST(RecordReplay, StatsReplayGivesEachIntervalTheCountsLiveStatsPrinted) {
   EXPECT_EQ(replays.back().at("events").at("lost").get<uint64_t>(), 0u);
 }
 
+// Reports of stats -A --json, in rounds: each round's reports by namespace name, and the time of
+// the round (its closing {"netns":"all"} line).
+struct NamespaceRound {
+  double time = 0;
+  std::map<std::string, nlohmann::json> by_name;
+};
+std::vector<NamespaceRound> namespace_rounds(const std::string& out) {
+  std::vector<NamespaceRound> rounds(1);
+  for (const auto& j : json_lines(out)) {
+    if (j.at("netns") == "all") {
+      rounds.back().time = j.at("time").get<double>();
+      rounds.emplace_back();
+    } else {
+      rounds.back().by_name[j.at("name").get<std::string>()] = j;
+    }
+  }
+  rounds.pop_back();  // the one after the last closing line
+  return rounds;
+}
+
+TEST(RecordReplay, AllNamespacesReplayGivesEachNamespaceTheCountsLiveStatsPrinted) {
+  TS_REQUIRE_ROOT_OR_SKIP();
+  ScratchDir dir;
+  const std::string path = dir.file("all.tsr");
+  Netns a("rec-all-a"), b("rec-all-b");
+  const KernelCounters a_before = a.kernel_counters(), b_before = b.kernel_counters();
+  Child rec({tcpsight_binary(), "record", "-A", "-w", path});
+  ASSERT_TRUE(rec.wait_for_line(Child::Stream::err, "recording TCP in every network namespace", 20s)) << rec.err();
+  // The file holds both namespaces once the recorder's first refresh is in a sealed chunk; the
+  // replay of a file still being written says it is cut short, and shows what it has.
+  ASSERT_TRUE(wait_until(
+      [&] {
+        const CommandResult r = run_command({tcpsight_binary(), "stats", "-r", path, "--json", "--count", "1"});
+        return r.out.find("\"name\":\"" + b.name() + "\"") != std::string::npos;
+      },
+      30s, 200ms))
+      << rec.err();
+  Child live({tcpsight_binary(), "stats", "-A", "--json", "--interval", "2"});
+  constexpr int kBursts = 4;
+  const auto rounds_seen = [&] { return namespace_rounds(live.out()).size(); };
+  ASSERT_TRUE(wait_until([&] { return rounds_seen() >= 1; }, 20s)) << live.err();
+  size_t made_a = 0, made_b = 0;
+  for (int k = 0; k < kBursts; ++k) {
+    ASSERT_TRUE(wait_until([&] { return rounds_seen() >= static_cast<size_t>(k) + 1; }, 20s)) << live.err();
+    // As above: the recording's counter readings are 0.1 s apart, so the work keeps clear of them.
+    std::this_thread::sleep_for(300ms);
+    (k % 2 ? made_b : made_a) += burst(k % 2 ? b : a, k);
+    if (k == 1) made_b += burst(b, 2);  // two at once in one interval: a namespace each is not enough
+  }
+  ASSERT_TRUE(wait_until([&] { return rounds_seen() >= kBursts + 2; }, 20s)) << live.err();
+  stop(live, "live stats -A");
+  stop(rec, "record -A");
+  const KernelCounters a_after = a.kernel_counters(), b_after = b.kernel_counters();
+  const auto lives = namespace_rounds(live.out());
+  ASSERT_GE(lives.size(), static_cast<size_t>(kBursts + 2));
+
+  const CommandResult replayed = run_command({tcpsight_binary(), "stats", "-r", path, "--json", "--interval", "2",
+                                              "--from", fmt::format("{:.6f}", lives.front().time)});
+  ASSERT_EQ(replayed.exit_code, 0) << replayed.err;
+  const auto replays = namespace_rounds(replayed.out);
+  ASSERT_GE(replays.size(), static_cast<size_t>(kBursts + 1)) << replayed.out;
+  std::map<std::string, uint64_t> opens;
+  for (size_t k = 1; k <= static_cast<size_t>(kBursts); ++k) {
+    SCOPED_TRACE("interval " + std::to_string(k));
+    EXPECT_NEAR(replays[k].time, lives[k].time, 0.25);
+    for (const Netns* ns : {&a, &b}) {
+      SCOPED_TRACE(ns->name());
+      const auto live_before = lives[k - 1].by_name.find(ns->name()), live_after = lives[k].by_name.find(ns->name());
+      const auto replay_before = replays[k - 1].by_name.find(ns->name()),
+                 replay_after = replays[k].by_name.find(ns->name());
+      ASSERT_TRUE(live_before != lives[k - 1].by_name.end() && live_after != lives[k].by_name.end()) << live.out();
+      ASSERT_TRUE(replay_before != replays[k - 1].by_name.end() && replay_after != replays[k].by_name.end())
+          << replayed.out;
+      const auto live_counts = interval_counts(live_before->second, live_after->second);
+      EXPECT_EQ(interval_counts(replay_before->second, replay_after->second), live_counts);
+      EXPECT_EQ(replay_after->second.at("netns"), live_after->second.at("netns"));
+      EXPECT_EQ(replay_after->second.at("kind"), "netns");
+      const auto it = live_counts.find("CLOSE->SYN_SENT");
+      opens[ns->name()] += it == live_counts.end() ? 0 : static_cast<uint64_t>(it->second);
+    }
+  }
+  // Each namespace's own connects, as its kernel counted them: none of one's counted in the other.
+  const int64_t a_opens = a_after.at("Tcp.ActiveOpens") - a_before.at("Tcp.ActiveOpens");
+  const int64_t b_opens = b_after.at("Tcp.ActiveOpens") - b_before.at("Tcp.ActiveOpens");
+  report_figure("namespace a Tcp.ActiveOpens delta", static_cast<double>(a_opens));
+  report_figure("namespace b Tcp.ActiveOpens delta", static_cast<double>(b_opens));
+  EXPECT_EQ(a_opens, static_cast<int64_t>(made_a));
+  EXPECT_EQ(b_opens, static_cast<int64_t>(made_b));
+  EXPECT_EQ(opens[a.name()], made_a);
+  EXPECT_EQ(opens[b.name()], made_b);
+  EXPECT_EQ(json_lines(replayed.out).back().at("events").at("lost").get<uint64_t>(), 0u);
+}
+
 // The events of a trace line that both a live trace and a replay show the same way.
 std::multiset<std::string> event_keys(const std::string& out) {
   std::multiset<std::string> keys;

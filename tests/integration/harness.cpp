@@ -20,6 +20,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <exception>
 #include <filesystem>
 #include <fstream>
@@ -439,6 +440,12 @@ std::optional<nlohmann::json> last_namespace_report(const std::vector<nlohmann::
   for (auto it = reports.rbegin(); it != reports.rend(); ++it)
     if (it->contains("netns") && it->at("netns").is_number() && it->at("netns").get<uint32_t>() == inode) return *it;
   return std::nullopt;
+}
+
+double wall_seconds_now() {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
 
 bool wait_until(const std::function<bool()>& done, Seconds timeout, Seconds poll) {

@@ -194,6 +194,9 @@ inline constexpr SsState kSsStates[] = {
     {"LISTEN", "listening"},        {"CLOSING", "closing"},
 };
 
+// Seconds since the epoch (CLOCK_REALTIME), the clock of the "time" stamp of a report.
+double wall_seconds_now();
+
 // Polls `done` every `poll` until it holds (true) or `timeout` passes (false): for waiting on the
 // kernel (a socket state, an ss count), never a fixed sleep.
 bool wait_until(const std::function<bool()>& done, Seconds timeout, Seconds poll = 20ms);

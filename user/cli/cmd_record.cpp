@@ -2,12 +2,20 @@
 // -r. Each loop drains the ring buffer into an events block; counters are read every 0.1 s, the
 // sockets (paced as stats paces them), the kernel's own counters and, when an event lacked its
 // owner, an owner scan every second. A writer thread compresses and writes (record/).
+//
+// With -A (every namespace) or --netns, the sockets and /proc counters are those of each namespace,
+// read inside it on a thread of their own, and the exact counters are kept per namespace too: the
+// replays then report per namespace as stats -A does.
 #include <fmt/format.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <algorithm>
+#include <cstring>
 #include <fstream>
+#include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -15,6 +23,7 @@
 #include "cli/commands.hpp"
 #include "cli/event_filter_options.hpp"
 #include "cli/kernel_summary.hpp"
+#include "cli/namespace_option.hpp"
 #include "cli/number_option.hpp"
 #include "cli/signals.hpp"
 #include "cli/snapshot_option.hpp"
@@ -22,8 +31,10 @@
 #include "core/owner_scan_pacer.hpp"
 #include "core/tcp_state.hpp"
 #include "kernel/kernel_counters.hpp"
+#include "kernel/namespace_refresh.hpp"
 #include "kernel/kernel_facts.hpp"
 #include "kernel/netns.hpp"
+#include "kernel/background_namespaces.hpp"
 #include "kernel/background_snapshots.hpp"
 #include "kernel/prerequisites.hpp"
 #include "kernel/privileges.hpp"
@@ -56,6 +67,7 @@ struct RecordOptions {
   uint32_t rotate = 0;  // 0: no limit on the number of files
   double snapshot_share = kSnapshotCpuShare;
   EventFilterOptions event_filter;  // --port, --addr, --state
+  NamespaceChoice namespaces;       // -A, --netns
 
   EventFilter filter() const { return event_filter.filter(); }
 };
@@ -75,27 +87,40 @@ std::string boot_id() {
 
 class Recorder {
  public:
+  // `netns`: the namespace recorded; 0 with -A.
   Recorder(const RecordOptions& options, uint32_t netns)
       : options_(options),
         netns_(netns),
+        per_namespace_(options.namespaces.chosen()),
         writer_({.path = options.path, .max_files = options.rotate}),
         // Per-socket storage costs about 500 ns a state change, so it is kept only where events
         // need it: before 6.15 LISTEN->SYN_RECV fires while the child still has its listener's
         // tuple, and only the storage lets the record carry the child's (bpf/tcpstates.bpf.c).
         tracer_({.netns = netns, .stream_kinds = TS_STREAM_ALL,
                  .track_sockets = !kernel_facts().child_tuple_at_syn_recv,
+                 .netns_slots = per_namespace_ ? kNamespaceCounterSlots : 0,
                  .filter = kernel_stream_filter(options.filter())}),
-        snapshots_(monotonic_seconds, options.snapshot_share),
         owners_(netns),
-        host_(read_host_info(netns)) {}
+        host_(read_host_info(netns)) {
+    if (per_namespace_)
+      namespaces_.emplace(options.namespaces.one, monotonic_seconds, options.snapshot_share);
+    else
+      snapshots_.emplace(monotonic_seconds, options.snapshot_share);
+  }
 
   int run() {
-    // Loaded and attached: maps, iterator links and the open file are all it needs from here on.
-    // Rotation creates its next files as root without CAP_DAC_OVERRIDE: in a directory root owns.
-    drop_privileges({});
-    snapshots_.start(kSocketReadingSeconds);
-    std::fprintf(stderr, "tcpsight: recording TCP in network namespace %u to %s; Ctrl-C to end\n", netns_,
-                 options_.path.c_str());
+    // Loaded and attached: maps, iterator links and the open file are all it needs from here on,
+    // and, per namespace, what entering them needs (as stats -A). Rotation creates its next files
+    // as root without CAP_DAC_OVERRIDE: in a directory root owns.
+    drop_privileges({.keep = per_namespace_ ? namespace_entry_capabilities() : std::vector<int>{}, .user = std::nullopt});
+    if (snapshots_) snapshots_->start(kSocketReadingSeconds);
+    if (namespaces_) namespaces_->start(kSocketReadingSeconds);
+    if (options_.namespaces.all)
+      std::fprintf(stderr, "tcpsight: recording TCP in every network namespace to %s; Ctrl-C to end\n",
+                   options_.path.c_str());
+    else
+      std::fprintf(stderr, "tcpsight: recording TCP in network namespace %u to %s; Ctrl-C to end\n", netns_,
+                   options_.path.c_str());
     const uint64_t start = clock_ns(CLOCK_MONOTONIC);
     start_file(start, 0);
     const uint64_t deadline = options_.duration_s > 0 ? start + static_cast<uint64_t>(options_.duration_s * 1e9) : 0;
@@ -118,9 +143,13 @@ class Recorder {
       add_events(now);
       if (now >= next_counters || last) {
         add_counters(now);
+        if (per_namespace_) add_netns_counters(now);
         next_counters = std::max(next_counters + kCounterNs, now);
       }
-      add_snapshot_if_new(now);
+      if (per_namespace_)
+        add_namespaces_if_new(now);
+      else
+        add_snapshot_if_new(now);
       if (now >= next_sockets || last) {
         add_kernel_counters(now);
         next_sockets = std::max(next_sockets + kSocketNs, now);
@@ -163,7 +192,8 @@ class Recorder {
             {"kernel_release", host_.kernel},
             {"boot_id", boot_id()},
             {"netns", netns_},
-            {"netns_name", host_.netns},
+            {"netns_name", options_.namespaces.all ? "" : host_.netns},
+            {"namespaces", options_.namespaces.all ? "all" : per_namespace_ ? "one" : ""},
             {"file_index", file_index},
             {"recorder_pid", static_cast<uint32_t>(getpid())},
             {"clock",
@@ -183,7 +213,13 @@ class Recorder {
   void start_file(uint64_t now, uint32_t index) {
     builder_.add(BlockType::header, now, {header(now, index).dump()});
     add_counters(now);
-    if (!add_snapshot_if_new(now)) add_snapshot(now);  // the last one again, as the file is new
+    if (per_namespace_) {
+      netns_counters_written_.clear();  // the file is new: all of them again
+      add_netns_counters(now);
+      if (!add_namespaces_if_new(now) && namespaces_ns_) add_namespaces(now);  // none yet at the very start
+    } else if (!add_snapshot_if_new(now)) {
+      add_snapshot(now);  // the last one again, as the file is new
+    }
     add_kernel_counters(now);
     chunk_started_ = now;
   }
@@ -208,10 +244,66 @@ class Recorder {
     }
   }
 
+  // Every namespace's exact counters, when any changed since the file last had them (a replay
+  // keeps the last reading).
+  void add_netns_counters(uint64_t now) {
+    std::vector<NetnsCountersRecord> all;
+    for (const NetnsCounters& n : tracer_.read_netns_counters()) all.push_back({.netns = n.inode, .counters = n.counters});
+    std::ranges::sort(all, {}, &NetnsCountersRecord::netns);
+    if (all.size() == netns_counters_written_.size() &&
+        std::equal(all.begin(), all.end(), netns_counters_written_.begin(), [](const auto& a, const auto& b) {
+          return std::memcmp(&a, &b, sizeof a) == 0;
+        }))
+      return;
+    const ArrayPrefix p{.size = sizeof(NetnsCountersRecord), .count = static_cast<uint32_t>(all.size())};
+    builder_.add(BlockType::netns_counters, now, {bytes_of(p), bytes_of(std::span<const NetnsCountersRecord>(all))});
+    netns_counters_written_ = std::move(all);
+  }
+
+  // The namespace thread's newest refresh: its fresh snapshots, then the namespaces it found.
+  bool add_namespaces_if_new(uint64_t now) {
+    NamespaceRefresh r;
+    if (!namespaces_->take(r)) return false;
+    // Namespaces gone for a whole refresh are dropped, and their counters forgotten (the kernel
+    // may give the inode to a new namespace), as live stats -A does.
+    std::vector<std::pair<uint32_t, ts_netns_counters>> counters;
+    for (const NetnsCounters& n : tracer_.read_netns_counters()) counters.emplace_back(n.inode, n.counters);
+    for (uint32_t inode : table_.refresh(r.sightings, counters, static_cast<double>(now) / 1e9))
+      tracer_.forget_netns(inode);
+    for (auto& [inode, records] : r.snapshots) {
+      const double finished = r.snapshot_finished_s[inode];
+      netns_snapshots_[inode] = {std::min(now, static_cast<uint64_t>(finished * 1e9)), std::move(records)};
+      add_netns_snapshot(now, inode);
+    }
+    std::erase_if(netns_snapshots_, [&](const auto& kv) {
+      return std::ranges::none_of(r.sightings, [&](const NamespaceSighting& s) { return s.id.inode == kv.first; });
+    });
+    refresh_ = std::move(r);
+    namespaces_ns_ = std::min(now, static_cast<uint64_t>(refresh_.finished_s * 1e9));
+    builder_.add(BlockType::namespaces, namespaces_ns_, {encode_namespaces(refresh_.sightings, refresh_.watch)});
+    return true;
+  }
+
+  // The last refresh again, snapshots first: what a new file of a rotation starts from.
+  void add_namespaces(uint64_t now) {
+    for (const auto& kv : netns_snapshots_) add_netns_snapshot(now, kv.first);
+    builder_.add(BlockType::namespaces, namespaces_ns_, {encode_namespaces(refresh_.sightings, refresh_.watch)});
+  }
+
+  void add_netns_snapshot(uint64_t now, uint32_t inode) {
+    const auto& [finished_ns, records] = netns_snapshots_.at(inode);
+    if (builder_.size() + records.size() * sizeof(ts_sock_record) > kMaxChunkBytes) seal(now);  // a big one alone
+    const ArrayPrefix p{.netns = inode, .size = sizeof(ts_sock_record), .count = static_cast<uint32_t>(records.size()),
+                        .started_ns = finished_ns};
+    builder_.add(BlockType::netns_snapshot, finished_ns,
+                 {bytes_of(p), bytes_of(std::span<const ts_sock_record>(records))});
+    ++snapshots_written_;
+  }
+
   // The snapshot thread's newest snapshot, when it has one the file does not.
   bool add_snapshot_if_new(uint64_t now) {
     double finished_s = 0;
-    if (!snapshots_.take(snapshot_, finished_s)) return false;
+    if (!snapshots_->take(snapshot_, finished_s)) return false;
     snapshot_ns_ = std::min(now, static_cast<uint64_t>(finished_s * 1e9));
     add_snapshot(now);
     return true;
@@ -263,9 +355,17 @@ class Recorder {
 
   const RecordOptions& options_;
   uint32_t netns_;
+  bool per_namespace_;  // -A or --netns
   RecordingWriter writer_;
   Tracer tracer_;
-  BackgroundSnapshots snapshots_;          // a thread of its own: a long walk never stalls the ring buffer
+  // Each a thread of its own: a long walk never stalls the ring buffer. One or the other.
+  std::optional<BackgroundSnapshots> snapshots_;    // tcpsight's own namespace
+  std::optional<BackgroundNamespaces> namespaces_;  // -A, --netns
+  NamespaceTable table_;                            // which namespaces are gone, as stats -A tells
+  NamespaceRefresh refresh_;                        // the last refresh written (its snapshots moved out)
+  uint64_t namespaces_ns_ = 0;
+  std::map<uint32_t, std::pair<uint64_t, std::vector<ts_sock_record>>> netns_snapshots_;  // the last of each
+  std::vector<NetnsCountersRecord> netns_counters_written_;  // the last written to this file
   std::vector<ts_sock_record> snapshot_;  // the newest snapshot, written again at each new file
   uint64_t snapshot_ns_ = 0;              // CLOCK_MONOTONIC when it finished
   SocketOwners owners_;
@@ -283,7 +383,9 @@ class Recorder {
 
 int run_record(const RecordOptions& options) {
   check_bpf_prerequisites();
-  Recorder recorder(options, current_netns_inode());
+  if (options.namespaces.chosen()) check_namespace_prerequisites(options.namespaces.option());
+  const NamespaceChoice& ns = options.namespaces;
+  Recorder recorder(options, ns.all ? 0 : ns.one ? ns.one->inode : current_netns_inode());
   return recorder.run();
 }
 
@@ -307,10 +409,12 @@ Command add_record_command(CLI::App& parent) {
       ->transform(whole_in(1, 100000))
       ->needs(size);
   add_snapshot_cpu_option(cmd, o->snapshot_share);
+  add_namespace_options(cmd, o->namespaces);
   add_event_filter_options(cmd, o->event_filter, "counters and snapshots stay whole");
   cmd->footer(
       "Examples:\n  tcpsight record -w /var/tmp/tcp.tsr --duration 3600\n"
       "  tcpsight record -w /var/tmp/tcp.tsr --size 100 --rotate 10   (at most 10 files of about 100 MB)\n"
+      "  tcpsight record -A -w /var/tmp/tcp.tsr   (every namespace; stats -r then reports each, as stats -A)\n"
       "Then, here or on another machine:\n  tcpsight stats -r /var/tmp/tcp.tsr --json --interval 10\n"
       "  tcpsight trace -r /var/tmp/tcp.tsr --port 443\n  tcpsight top -r /var/tmp/tcp.tsr\n"
       "The file keeps every event the ring buffer delivered, the exact counters every 0.1 s, a snapshot\n"

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <cstdio>
 #include <memory>
 #include <optional>
@@ -131,6 +132,49 @@ nlohmann::json with_namespace(nlohmann::json report, const NamespaceView& ns) {
   return report;
 }
 
+// One round of -A or --netns reports: a report per namespace, then one line about all of them.
+struct NamespaceRound {
+  const NamespaceTable& table;
+  const NamespaceWatchCounts& watch;
+  const ts_counters& all;  // host-wide: events, counter overflow
+  uint64_t missed = 0;
+  nlohmann::json kernel;   // the kernel's facts (kernel_summary(), or the recording's)
+  double wall_s = 0;
+  bool json = false;
+  const StatsDetails* detail = nullptr;
+};
+
+std::string namespace_reports(const NamespaceRound& r) {
+  std::string out;
+  for (const auto& [inode, ns] : r.table.namespaces()) {
+    if (r.json) {
+      nlohmann::json report = with_namespace(stats_json(ns.figures, r.wall_s), ns);
+      if (r.detail) report["detail"] = r.detail->json(inode);
+      out += json_line(report);
+    } else {
+      out += fmt::format("=== netns {} {} ({}){}\n", inode, ns.id.name, ns.id.kind, ns.gone ? " gone" : "");
+      out += stats_text(ns.figures, r.wall_s);
+      if (r.detail) out += r.detail->text(inode);
+    }
+  }
+  const NamespaceWatchCounts& w = r.watch;
+  if (r.json) {
+    nlohmann::json summary = {
+        {"time", r.wall_s},
+        {"netns", "all"},
+        {"namespaces",
+         {{"seen", w.seen}, {"shown", r.table.namespaces().size()}, {"entered", w.entered}, {"failed", w.failed},
+          {"unreadable", w.unreadable}, {"counter_overflow", r.all.netns_overflow}}},
+        {"events", {{"received", r.all.events_seen}, {"lost", r.all.events_lost}, {"missed", r.missed}}},
+        {"kernel", r.kernel}};
+    out += json_line(summary);
+  } else {
+    out += fmt::format("namespaces  {} seen, {} shown; entered {} times, {} failed; {} hits with no counter slot\n",
+                       w.seen, r.table.namespaces().size(), w.entered, w.failed, r.all.netns_overflow);
+  }
+  return out;
+}
+
 // -A and --netns: a report per namespace, then one line about all of them.
 int run_namespace_stats(const StatsOptions& options) {
   const NamespaceChoice& choice = options.namespaces;
@@ -145,7 +189,7 @@ int run_namespace_stats(const StatsOptions& options) {
   std::optional<StatsDetails> detail;
   if (options.detail_request.any()) detail.emplace(options.detail_request, choice.one ? choice.one->inode : 0);
   // Loaded and attached; what entering the namespaces needs is kept (as serve -A).
-  drop_privileges({.keep = namespace_entry_capabilities()});
+  drop_privileges({.keep = namespace_entry_capabilities(), .user = std::nullopt});
   for (ReportClock clock(options); !stop_requested();) {
     const double now = monotonic_seconds();
     refresh_namespaces(table, watcher, tracer ? &*tracer : nullptr, now);
@@ -159,33 +203,9 @@ int run_namespace_stats(const StatsOptions& options) {
         return watcher.run_in(inode, pass);
       });
     }
-    std::string out;
-    for (const auto& [inode, ns] : table.namespaces()) {
-      if (options.json) {
-        nlohmann::json report = with_namespace(stats_json(ns.figures, wall_seconds()), ns);
-        if (detail) report["detail"] = detail->json(inode);
-        out += json_line(report);
-      } else {
-        out += fmt::format("=== netns {} {} ({}){}\n", inode, ns.id.name, ns.id.kind, ns.gone ? " gone" : "");
-        out += stats_text(ns.figures, wall_seconds());
-        if (detail) out += detail->text(inode);
-      }
-    }
-    const NamespaceWatchCounts& w = watcher.counts();
-    if (options.json) {
-      nlohmann::json summary = {
-          {"time", wall_seconds()},
-          {"netns", "all"},
-          {"namespaces",
-           {{"seen", w.seen}, {"shown", table.namespaces().size()}, {"entered", w.entered}, {"failed", w.failed},
-            {"unreadable", w.unreadable}, {"counter_overflow", all.netns_overflow}}},
-          {"events", {{"received", all.events_seen}, {"lost", all.events_lost},
-                      {"missed", tracer ? tracer->missed_events() : 0}}}};
-      out += json_line(with_kernel(std::move(summary)));
-    } else {
-      out += fmt::format("namespaces  {} seen, {} shown; entered {} times, {} failed; {} hits with no counter slot\n",
-                         w.seen, table.namespaces().size(), w.entered, w.failed, all.netns_overflow);
-    }
+    const std::string out = namespace_reports(
+        {.table = table, .watch = watcher.counts(), .all = all, .missed = tracer ? tracer->missed_events() : 0,
+         .kernel = kernel_summary(), .wall_s = wall_seconds(), .json = options.json, .detail = detail ? &*detail : nullptr});
     if (!write_out(out) || !clock.next(now)) break;
   }
   return 0;
@@ -209,11 +229,40 @@ int run_replayed_stats(const StatsOptions& options) {
   const uint64_t until = options.duration_s > 0 ? t + static_cast<uint64_t>(options.duration_s * 1e9) : UINT64_MAX;
   Aggregator aggregator;
   uint64_t seen_snapshot = 0, reports = 0;
+  const bool per_namespace = !info.namespaces.empty();  // record -A or --netns: as stats -A printed
+  NamespaceTable table;
+  std::map<uint32_t, uint64_t> seen_netns_snapshot;
+  const nlohmann::json kernel = info.header.contains("kernel") ? info.header["kernel"] : nlohmann::json::object();
   for (; !stop_requested() && t <= until; t += step) {
     const bool more = replay.advance_to(t);
     if (!more && t > replay.now_ns()) break;  // past the recording's end
     const recording::ReplayState& s = replay.state();
     if (!s.has_counters) continue;           // before the recording began
+    if (per_namespace) {
+      if (!s.has_namespaces) continue;  // before the first refresh of the namespaces
+      // The refresh live stats made at this moment: the namespaces last found, a census for each
+      // whose snapshot is new, and every namespace's exact counters as last read.
+      std::vector<NamespaceSighting> sightings = s.namespaces.sightings;
+      for (NamespaceSighting& n : sightings) {
+        n.snapshot_age_s += t > s.namespaces_ns ? static_cast<double>(t - s.namespaces_ns) / 1e9 : 0;
+        const auto seq = s.netns_snapshot_seq.find(n.id.inode);
+        const auto records = s.netns_sockets.find(n.id.inode);
+        if (seq == s.netns_snapshot_seq.end() || records == s.netns_sockets.end()) continue;
+        if (seen_netns_snapshot[n.id.inode] == seq->second) continue;
+        seen_netns_snapshot[n.id.inode] = seq->second;
+        n.census = SocketCensus::from_records(records->second);
+      }
+      std::vector<std::pair<uint32_t, ts_netns_counters>> counters;
+      for (const recording::NetnsCountersRecord& c : s.netns_counters) counters.emplace_back(c.netns, c.counters);
+      for (uint32_t inode : table.refresh(sightings, counters, static_cast<double>(t) / 1e9))
+        seen_netns_snapshot.erase(inode);
+      if (!write_out(namespace_reports({.table = table, .watch = s.namespaces.watch, .all = s.counters.counters,
+                                        .missed = s.counters.missed, .kernel = kernel, .wall_s = info.wall_seconds(t),
+                                        .json = options.json})) ||
+          (options.count && ++reports >= options.count))
+        break;
+      continue;
+    }
     aggregator.on_counters(s.counters.counters, static_cast<double>(s.counters_ns) / 1e9);
     aggregator.on_events_missed(s.counters.missed);
     if (s.has_snapshot && s.snapshot_seq != seen_snapshot) {
@@ -225,7 +274,7 @@ int run_replayed_stats(const StatsOptions& options) {
     std::string out;
     if (options.json) {
       nlohmann::json report = stats_json(aggregator, wall);
-      report["kernel"] = info.header.contains("kernel") ? info.header["kernel"] : nlohmann::json::object();
+      report["kernel"] = kernel;
       out = json_line(report);
     } else {
       out = stats_text(aggregator, wall);

@@ -53,6 +53,14 @@ struct NamespaceSighting {
   std::optional<SystemLimits> limits;    // its own sysctls (port range, tcp_max_tw_buckets), the same way
 };
 
+// How finding and entering namespaces went, since start.
+struct NamespaceWatchCounts {
+  uint64_t seen = 0;     // namespaces found at the last scan
+  uint64_t entered = 0;  // times a namespace was entered and read
+  uint64_t failed = 0;   // times one could not be entered: it vanished meanwhile, or no privilege
+  uint64_t unreadable = 0;  // processes or mounts whose namespace could not be read at the last scan
+};
+
 // A counter of the namespace's own kernel counters per second over the last interval (0 before two).
 double kernel_rate(const NamespaceView& ns, const std::string& key);
 

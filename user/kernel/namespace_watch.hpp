@@ -23,14 +23,6 @@
 
 namespace tcpsight {
 
-// How finding and entering namespaces went, since start.
-struct NamespaceWatchCounts {
-  uint64_t seen = 0;     // namespaces found at the last scan
-  uint64_t entered = 0;  // times a namespace was entered and read
-  uint64_t failed = 0;   // times one could not be entered: it vanished meanwhile, or no privilege
-  uint64_t unreadable = 0;  // processes or mounts whose namespace could not be read at the last scan
-};
-
 class NamespaceWatcher {
  public:
   // Takes each fresh snapshot instead of the sighting's census, on the caller's thread, for front

@@ -61,6 +61,7 @@ std::optional<ArrayPrefix> decode_array(std::span<const uint8_t> payload, std::v
 template std::optional<ArrayPrefix> decode_array(std::span<const uint8_t>, std::vector<ts_event>&, bool);
 template std::optional<ArrayPrefix> decode_array(std::span<const uint8_t>, std::vector<ts_sock_record>&, bool);
 template std::optional<ArrayPrefix> decode_array(std::span<const uint8_t>, std::vector<ts_owner_record>&, bool);
+template std::optional<ArrayPrefix> decode_array(std::span<const uint8_t>, std::vector<NetnsCountersRecord>&, bool);
 
 std::optional<LossPayload> decode_loss(std::span<const uint8_t> payload) {
   LossPayload l;
@@ -107,6 +108,60 @@ std::optional<KernelReading> decode_kernel_counters(std::span<const uint8_t> pay
   return r;
 }
 
+std::string encode_namespaces(const std::vector<NamespaceSighting>& sightings, const NamespaceWatchCounts& watch) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const NamespaceSighting& s : sightings) {
+    nlohmann::json j = {{"netns", s.id.inode}, {"name", s.id.name}, {"kind", s.id.kind},
+                        {"container_id", s.id.container_id}, {"host", s.id.host}, {"snapshot_age_s", s.snapshot_age_s}};
+    if (s.kernel) j["kernel"] = *s.kernel;  // absent: it could not be entered this time
+    if (s.limits) {
+      if (s.limits->port_range) j["port_range"] = {s.limits->port_range->low, s.limits->port_range->high};
+      if (s.limits->max_time_wait) j["max_time_wait"] = *s.limits->max_time_wait;
+    }
+    list.push_back(std::move(j));
+  }
+  const nlohmann::json out = {
+      {"watch", {{"seen", watch.seen}, {"entered", watch.entered}, {"failed", watch.failed}, {"unreadable", watch.unreadable}}},
+      {"namespaces", std::move(list)}};
+  // Names come from containers and units: invalid UTF-8 becomes U+FFFD rather than an exception.
+  return out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::optional<NamespacesReading> decode_namespaces(std::span<const uint8_t> payload) {
+  const auto j = decode_json(payload);
+  if (!j || !j->contains("namespaces") || !(*j)["namespaces"].is_array()) return std::nullopt;
+  try {
+    NamespacesReading r;
+    if (j->contains("watch")) {
+      const nlohmann::json& w = (*j)["watch"];
+      r.watch = {.seen = w.value("seen", uint64_t{0}), .entered = w.value("entered", uint64_t{0}),
+                 .failed = w.value("failed", uint64_t{0}), .unreadable = w.value("unreadable", uint64_t{0})};
+    }
+    for (const nlohmann::json& n : (*j)["namespaces"]) {
+      if (!n.is_object() || !n.contains("netns") || !n["netns"].is_number_unsigned()) return std::nullopt;
+      NamespaceSighting s;
+      s.id = {.inode = n["netns"].get<uint32_t>(), .name = n.value("name", ""), .kind = n.value("kind", ""),
+              .container_id = n.value("container_id", ""), .host = n.value("host", false)};
+      s.snapshot_age_s = n.value("snapshot_age_s", 0.0);
+      if (n.contains("kernel")) s.kernel = n["kernel"].get<KernelCounters>();
+      if (n.contains("port_range") || n.contains("max_time_wait")) {
+        SystemLimits limits;
+        if (n.contains("port_range")) {
+          const auto range = n["port_range"].get<std::vector<uint16_t>>();
+          if (range.size() != 2 || range[0] > range[1]) return std::nullopt;
+          limits.port_range = PortRange{range[0], range[1]};
+        }
+        if (n.contains("max_time_wait")) limits.max_time_wait = n["max_time_wait"].get<uint64_t>();
+        s.limits = limits;
+      }
+      r.sightings.push_back(std::move(s));
+    }
+    return r;
+  } catch (const nlohmann::json::exception&) {  // a value of the wrong type
+    return std::nullopt;
+  }
+}
+
 std::optional<nlohmann::json> decode_json(std::span<const uint8_t> payload) {
   nlohmann::json j = nlohmann::json::parse(payload.begin(), payload.end(), nullptr, false);
   if (j.is_discarded() || !j.is_object()) return std::nullopt;
@@ -123,6 +178,9 @@ const char* block_type_name(BlockType type) {
     case BlockType::kernel_counters: return "kernel counters";
     case BlockType::owners: return "owners";
     case BlockType::end: return "end";
+    case BlockType::netns_snapshot: return "namespace snapshot";
+    case BlockType::namespaces: return "namespaces";
+    case BlockType::netns_counters: return "namespace counters";
   }
   return "unknown";
 }

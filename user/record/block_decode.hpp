@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/ephemeral_ports.hpp"
+#include "core/namespace_table.hpp"
 #include "core/netstat_parse.hpp"
 #include "record/recording_format.hpp"
 #include "tcpsight/abi.h"
@@ -35,6 +36,15 @@ struct KernelReading {
 };
 std::optional<KernelReading> decode_kernel_counters(std::span<const uint8_t> payload);
 std::string encode_kernel_counters(const KernelCounters& counters, const std::optional<PortRange>& range);
+
+// NAMESPACES (record -A, --netns): what one refresh found, as a NamespaceTable takes it. The
+// sightings carry no census: the fresh ones are the NETNS_SNAPSHOT blocks written just before.
+struct NamespacesReading {
+  std::vector<NamespaceSighting> sightings;
+  NamespaceWatchCounts watch;
+};
+std::string encode_namespaces(const std::vector<NamespaceSighting>& sightings, const NamespaceWatchCounts& watch);
+std::optional<NamespacesReading> decode_namespaces(std::span<const uint8_t> payload);
 
 // HEADER and END: a JSON object.
 std::optional<nlohmann::json> decode_json(std::span<const uint8_t> payload);

@@ -10,6 +10,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "tcpsight/abi.h"
+
 namespace tcpsight::recording {
 
 // "TSREC", CR LF (caught when a text-mode copy mangles line ends), SUB (stops `type` on DOS); the
@@ -43,7 +45,13 @@ enum class BlockType : uint16_t {
   kernel_counters = 6,  // /proc/net/{snmp,netstat} and ip_local_port_range, "key value" lines
   owners = 7,           // an owner scan: ts_owner_record array
   end = 8,              // JSON: why the file ends (duration, signal, size with next_file)
+  // record -A and --netns (a report per namespace); files of tcpsight's own namespace have none,
+  // and an older reader skips them: it sees the host-wide counters and the events, no snapshot.
+  netns_snapshot = 9,   // one namespace's iterator pass: as snapshot, read inside that namespace
+  namespaces = 10,      // JSON: the namespaces found at one refresh, each with its /proc counters
+  netns_counters = 11,  // every namespace's exact counters: NetnsCountersRecord array
 };
+inline constexpr uint16_t kLastBlockType = static_cast<uint16_t>(BlockType::netns_counters);
 
 struct BlockHeader {  // as stored: little-endian u16 type, u16 version, u32 payload length, u64 time
   BlockType type{};
@@ -70,6 +78,12 @@ struct LossPayload {
   uint64_t ring_lost = 0;       // ts_counters::events_lost: records the ring buffer had no room for
   uint64_t kernel_missed = 0;   // hits the kernel skipped (recursion guard): in no count
   uint64_t writer_dropped = 0;  // records the recorder took but could not write in time (queue full)
+};
+
+struct NetnsCountersRecord {  // a netns_counters record: the namespace's inode, then its counters
+  uint32_t netns = 0;
+  uint32_t zero = 0;
+  ts_netns_counters counters{};
 };
 
 static_assert(sizeof(CountersPrefix) == 16 && sizeof(ArrayPrefix) == 24 && sizeof(LossPayload) == 24);

@@ -178,7 +178,7 @@ std::optional<Block> RecordingReader::next() {
     b.payload = {p + kBlockHeaderSize, b.header.length};
     at_ += kBlockHeaderSize + b.header.length;
     const auto t = static_cast<uint16_t>(b.header.type);
-    if (t < 1 || t > static_cast<uint16_t>(BlockType::end) || b.header.version != 1) {
+    if (t < 1 || t > kLastBlockType || b.header.version != 1) {
       ++unknown_blocks_;
       continue;
     }

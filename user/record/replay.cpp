@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "core/errors.hpp"
 
 namespace tcpsight::recording {
@@ -17,6 +19,7 @@ RecordingInfo info_of(const nlohmann::json& h) {
   i.tcpsight_version = str("tcpsight_version");
   i.boot_id = str("boot_id");
   i.netns_name = str("netns_name");
+  i.namespaces = str("namespaces");
   if (h.contains("netns") && h["netns"].is_number_unsigned()) i.netns = h["netns"].get<uint32_t>();
   if (h.contains("clock") && h["clock"].is_object()) {
     const auto& c = h["clock"];
@@ -129,6 +132,34 @@ void Replay::apply(const Block& b, const EventSink& on_event, const ScanSink& on
       break;
     case BlockType::end:
       state_.end = decode_json(b.payload);
+      break;
+    case BlockType::netns_snapshot: {
+      std::vector<ts_sock_record> records;
+      if (const auto p = decode_array(b.payload, records, false)) {
+        state_.netns_sockets[p->netns] = std::move(records);
+        ++state_.netns_snapshot_seq[p->netns];
+      } else {
+        reader_->note_bad_block(b, "its records do not fill it");
+      }
+      break;
+    }
+    case BlockType::namespaces:
+      if (auto n = decode_namespaces(b.payload)) {
+        state_.namespaces = std::move(*n);
+        state_.namespaces_ns = b.header.mono_ns;
+        state_.has_namespaces = true;
+        // Snapshots of namespaces no longer found are of no more use.
+        std::erase_if(state_.netns_sockets, [&](const auto& kv) {
+          return std::ranges::none_of(state_.namespaces.sightings, [&](const NamespaceSighting& s) {
+            return s.id.inode == kv.first;
+          });
+        });
+      } else {
+        reader_->note_bad_block(b, "not a list of namespaces");
+      }
+      break;
+    case BlockType::netns_counters:
+      if (!decode_array(b.payload, state_.netns_counters, false)) reader_->note_bad_block(b, "its records do not fill it");
       break;
   }
 }

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,6 +22,9 @@ struct RecordingInfo {
   nlohmann::json header;  // the whole block, for what a front end reads by name
   std::string hostname, kernel_release, tcpsight_version, boot_id, netns_name;
   uint32_t netns = 0;                     // the namespace recorded; 0: every one
+  // "namespaces" in the header: "all" (record -A), "one" (--netns) or "" (the recorder's own; no
+  // per-namespace blocks). With one of the first two, replays report per namespace.
+  std::string namespaces;
   double realtime_minus_monotonic_s = 0;  // wall time = monotonic + this, at recording time
   uint64_t start_ns = 0;                  // CLOCK_MONOTONIC when recording began
   std::vector<std::string> reset_reasons; // the recording kernel's enum sk_rst_reason names
@@ -42,6 +46,14 @@ struct ReplayState {
   uint64_t owners_seq = 0;
   LossPayload loss;
   std::optional<nlohmann::json> end;  // the END block, once reached
+
+  // A recording of every namespace (record -A) or of one named (--netns): each namespace's latest.
+  bool has_namespaces = false;
+  NamespacesReading namespaces;      // the last refresh: which namespaces, their /proc counters
+  uint64_t namespaces_ns = 0;        // when it was taken
+  std::map<uint32_t, std::vector<ts_sock_record>> netns_sockets;  // each one's last snapshot
+  std::map<uint32_t, uint64_t> netns_snapshot_seq;                // +1 per snapshot of each
+  std::vector<NetnsCountersRecord> netns_counters;                // the last reading of them all
 };
 
 class Replay {
