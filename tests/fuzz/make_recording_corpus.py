@@ -6,7 +6,7 @@ real recordings, kept as they are. Run again after abi.h or the format changes."
 import os
 import struct
 
-HEADER, COUNTERS, SNAPSHOT, EVENTS, LOSS, KERNEL_COUNTERS, OWNERS, END = range(1, 9)
+HEADER, COUNTERS, SNAPSHOT, EVENTS, LOSS, KERNEL_COUNTERS, OWNERS, END, NETNS_SNAPSHOT, NAMESPACES, NETNS_COUNTERS = range(1, 12)
 CHUNK_CONTENT_MODE = bytes([1])
 NETNS = 4026531840
 T0 = 5_000_000_000  # CLOCK_MONOTONIC of the first block
@@ -50,6 +50,12 @@ def owner(cookie, tgid, fd, comm):
     return struct.pack("<QIIII16s", cookie, tgid, tgid, fd, NETNS, comm)
 
 
+def netns_counters(inode, opens):
+    values = [0] * (2360 // 8)
+    values[CLOSE * 16 + SYN_SENT] = opens  # transitions[CLOSE][SYN_SENT]
+    return struct.pack("<II", inode, 0) + struct.pack("<295Q", *values)
+
+
 header = block(HEADER, T0, b"{}")
 connection = [event(T0 + 1000, 7, CLOSE, SYN_SENT, 40000, 8080, 1 | 2, 42, b"curl"),
               event(T0 + 2000, 7, SYN_SENT, ESTABLISHED, 40000, 8080, 2)]
@@ -66,6 +72,14 @@ seeds = {
     + block(LOSS, T0 + 100_000_000, struct.pack("<QQQ", 1, 0, 0))
     + block(OWNERS, T0 + 200_000_000, array(0, 40, [owner(7, 42, 3, b"curl")], T0 + 150_000_000))
     + block(END, T0 + 1_000_000_000, b'{"reason":"size","next_file":"x.tsr.1"}'),
+    "chunk_namespaces": block(HEADER, T0, b'{"netns":0,"namespaces":"all"}') + block(COUNTERS, T0, counters(2))
+    + block(NETNS_COUNTERS, T0, array(0, 2368, [netns_counters(NETNS, 1), netns_counters(NETNS + 1, 1)], 0))
+    + block(NETNS_SNAPSHOT, T0, array(NETNS + 1, 56, [sock(8080, 0, LISTEN, 128)], T0))
+    + block(NAMESPACES, T0 + 1000, b'{"watch":{"seen":2,"entered":2,"failed":0,"unreadable":0},"namespaces":['
+            b'{"netns":4026531840,"name":"host","kind":"host","host":true,"snapshot_age_s":0.5,'
+            b'"kernel":{"Tcp.ActiveOpens":1},"port_range":[32768,60999],"max_time_wait":4096},'
+            b'{"netns":4026531841,"name":"web","kind":"podman","container_id":"abc","snapshot_age_s":0}]}')
+    + block(END, T0 + 1_000_000_000, b'{"reason":"signal"}'),
 }
 
 out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus", "recording")

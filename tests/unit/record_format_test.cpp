@@ -504,3 +504,75 @@ TEST(RecordFile, AMalformedBlockIsDamageAndIsSkipped) {
 
 }  // namespace
 }  // namespace tcpsight::recording
+
+namespace tcpsight::recording {
+namespace {
+
+NamespaceSighting sighting(uint32_t inode, const std::string& name, int64_t opens) {
+  NamespaceSighting s;
+  s.id = {.inode = inode, .name = name, .kind = "netns", .container_id = "", .host = false};
+  s.snapshot_age_s = 0.25;
+  s.kernel = KernelCounters{{"Tcp.ActiveOpens", opens}, {"TcpExt.ListenOverflows", 3}};
+  s.limits = SystemLimits{.port_range = PortRange{1024, 2047}, .max_time_wait = 4096};
+  return s;
+}
+
+TEST(RecordNamespaces, EachNamespacesSnapshotCountersAndProcCountersComeBackAsWritten) {
+  TempDir dir;
+  BlockBuilder b;
+  b.add(BlockType::header, kStart, {R"({"netns":0,"namespaces":"all"})"});
+  add_counters(b, kStart, counters_with(1));
+  std::vector<NetnsCountersRecord> counters(2);
+  counters[0].netns = 11, counters[0].counters.transitions[TS_CLOSE][TS_SYN_SENT] = 5;
+  counters[1].netns = 22, counters[1].counters.resets_sent = 9;
+  add_array(b, BlockType::netns_counters, kStart, counters);
+  add_array(b, BlockType::netns_snapshot, kStart, kSockets, 22);
+  const NamespaceWatchCounts watch{.seen = 2, .entered = 4, .failed = 1, .unreadable = 0};
+  b.add(BlockType::namespaces, kStart + kMs, {encode_namespaces({sighting(11, "a", 7), sighting(22, "b\xff", 8)}, watch)});
+  // The next refresh finds only 11: 22's snapshot goes with it.
+  b.add(BlockType::namespaces, kStart + 900 * kMs, {encode_namespaces({sighting(11, "a", 9)}, watch)});
+  b.add(BlockType::end, kStart + 1000 * kMs, {R"({"reason":"duration"})"});
+  Replay replay(write_recording(dir, {b.take()}));
+  EXPECT_EQ(replay.info().namespaces, "all");
+  EXPECT_EQ(replay.info().netns, 0u);
+
+  replay.advance_to(kStart + kMs);
+  const ReplayState& s = replay.state();
+  ASSERT_TRUE(s.has_namespaces);
+  ASSERT_EQ(s.namespaces.sightings.size(), 2u);
+  const NamespaceSighting& b_seen = s.namespaces.sightings[1];
+  EXPECT_EQ(b_seen.id.inode, 22u);
+  EXPECT_EQ(b_seen.id.name, "b\xef\xbf\xbd") << "a name that is not UTF-8 is kept, its bad byte as U+FFFD";
+  EXPECT_EQ(b_seen.kernel->at("Tcp.ActiveOpens"), 8);
+  EXPECT_EQ(b_seen.limits->port_range->high, 2047);
+  EXPECT_EQ(*b_seen.limits->max_time_wait, 4096u);
+  EXPECT_DOUBLE_EQ(b_seen.snapshot_age_s, 0.25);
+  EXPECT_EQ(s.namespaces.watch.entered, 4u);
+  EXPECT_EQ(s.namespaces.watch.failed, 1u);
+  ASSERT_EQ(s.netns_counters.size(), 2u);
+  EXPECT_TRUE(same_bytes(s.netns_counters[0], counters[0]));
+  EXPECT_TRUE(same_bytes(s.netns_counters[1], counters[1]));
+  ASSERT_EQ(s.netns_sockets.count(22), 1u);
+  EXPECT_EQ(s.netns_sockets.at(22).size(), kSockets.size());
+  EXPECT_EQ(s.netns_snapshot_seq.at(22), 1u);
+
+  replay.advance_to(kStart + 1000 * kMs);
+  EXPECT_EQ(replay.state().namespaces.sightings.size(), 1u);
+  EXPECT_EQ(replay.state().netns_sockets.count(22), 0u) << "a namespace no longer found keeps no snapshot";
+  EXPECT_TRUE(replay.reader().damage().empty());
+}
+
+TEST(RecordNamespaces, ANamespacesBlockOfTheWrongShapeIsMalformed) {
+  for (const std::string bad : {R"({"namespaces":[{"name":"no inode"}]})", R"({"namespaces":[{"netns":1,"kernel":[1]}]})",
+                                R"({"namespaces":[{"netns":1,"port_range":[9,3]}]})", R"({"namespaces":{}})", "[]"}) {
+    SCOPED_TRACE(bad);
+    EXPECT_FALSE(decode_namespaces(std::span(reinterpret_cast<const uint8_t*>(bad.data()), bad.size())));
+  }
+  const std::string good = R"({"namespaces":[{"netns":1}]})";
+  const auto r = decode_namespaces(std::span(reinterpret_cast<const uint8_t*>(good.data()), good.size()));
+  ASSERT_TRUE(r);
+  EXPECT_FALSE(r->sightings.at(0).kernel) << "a namespace that could not be entered has no counters";
+}
+
+}  // namespace
+}  // namespace tcpsight::recording
