@@ -410,6 +410,44 @@ TEST(RecordReplay, SizeAndRotateKeepAtMostThatManyFilesEachReplayableAlone) {
   EXPECT_EQ(newest_opens, made);
 }
 
+// The per-namespace blocks of --netns across a rotation: each file starts with the namespace, its
+// counters and its snapshot, so each replays per namespace from its first report.
+TEST(RecordReplay, OneNamespaceByNameRotatesIntoFilesThatEachReportItAlone) {
+  TS_REQUIRE_ROOT_OR_SKIP();
+  ScratchDir dir;
+  const std::string path = dir.file("one.tsr");
+  Netns ns("rec-one");
+  const KernelCounters before = ns.kernel_counters();
+  Child rec({tcpsight_binary(), "record", "--netns", ns.name(), "-w", path, "--size", "0.02", "--rotate", "3"});
+  ASSERT_TRUE(rec.wait_for_line(Child::Stream::err, "recording TCP", 20s)) << rec.err();
+  size_t made = 0;
+  for (int k = 0; k < 60; ++k) made += burst(ns, k);
+  ASSERT_TRUE(wait_until([&] { return fs::exists(path + ".2"); }, 20s));
+  std::this_thread::sleep_for(1500ms);  // as above: a chunk is sealed every second
+  stop(rec, "record --netns");
+  const KernelCounters after = ns.kernel_counters();
+  uint64_t newest_opens = 0;
+  double newest = 0;
+  for (const std::string& f : {path, path + ".1", path + ".2"}) {
+    SCOPED_TRACE(f);
+    const CommandResult r = run_command({tcpsight_binary(), "stats", "-r", f, "--json", "--interval", "0.5"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    const auto rounds = namespace_rounds(r.out);
+    ASSERT_FALSE(rounds.empty()) << r.out;
+    for (const NamespaceRound& round : rounds) {
+      ASSERT_EQ(round.by_name.size(), 1u) << "only the namespace named: " << r.out;
+      ASSERT_EQ(round.by_name.begin()->first, ns.name());
+    }
+    const nlohmann::json& last = rounds.back().by_name.begin()->second;
+    if (rounds.back().time > newest) {
+      newest = rounds.back().time;
+      newest_opens = transition_count(last, "CLOSE", "SYN_SENT");
+    }
+  }
+  EXPECT_EQ(static_cast<int64_t>(newest_opens), after.at("Tcp.ActiveOpens") - before.at("Tcp.ActiveOpens"));
+  EXPECT_EQ(newest_opens, made);
+}
+
 TEST(RecordCli, BadInputIsAUsageErrorOrAClearFailure) {
   TS_REQUIRE_ROOT_OR_SKIP();
   const auto run = [](std::vector<std::string> args) {
