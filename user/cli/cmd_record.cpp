@@ -10,13 +10,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <cstdio>
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <map>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,12 +30,11 @@
 #include "core/event_filter.hpp"
 #include "core/owner_scan_pacer.hpp"
 #include "core/tcp_state.hpp"
-#include "kernel/kernel_counters.hpp"
-#include "kernel/namespace_refresh.hpp"
-#include "kernel/kernel_facts.hpp"
-#include "kernel/netns.hpp"
 #include "kernel/background_namespaces.hpp"
 #include "kernel/background_snapshots.hpp"
+#include "kernel/kernel_counters.hpp"
+#include "kernel/kernel_facts.hpp"
+#include "kernel/netns.hpp"
 #include "kernel/prerequisites.hpp"
 #include "kernel/privileges.hpp"
 #include "kernel/socket_owners.hpp"
@@ -216,7 +215,7 @@ class Recorder {
     if (per_namespace_) {
       netns_counters_written_.clear();  // the file is new: all of them again
       add_netns_counters(now);
-      if (!add_namespaces_if_new(now) && namespaces_ns_) add_namespaces(now);  // none yet at the very start
+      add_namespaces_if_new(now, /*whole=*/true);
     } else if (!add_snapshot_if_new(now)) {
       add_snapshot(now);  // the last one again, as the file is new
     }
@@ -261,33 +260,38 @@ class Recorder {
   }
 
   // The namespace thread's newest refresh: its fresh snapshots, then the namespaces it found.
-  bool add_namespaces_if_new(uint64_t now) {
+  // `whole` (a new file): every namespace's last snapshot and the last refresh, new or not.
+  bool add_namespaces_if_new(uint64_t now, bool whole = false) {
     NamespaceRefresh r;
-    if (!namespaces_->take(r)) return false;
-    // Namespaces gone for a whole refresh are dropped, and their counters forgotten (the kernel
-    // may give the inode to a new namespace), as live stats -A does.
-    std::vector<std::pair<uint32_t, ts_netns_counters>> counters;
-    for (const NetnsCounters& n : tracer_.read_netns_counters()) counters.emplace_back(n.inode, n.counters);
-    for (uint32_t inode : table_.refresh(r.sightings, counters, static_cast<double>(now) / 1e9))
-      tracer_.forget_netns(inode);
-    for (auto& [inode, records] : r.snapshots) {
-      const double finished = r.snapshot_finished_s[inode];
-      netns_snapshots_[inode] = {std::min(now, static_cast<uint64_t>(finished * 1e9)), std::move(records)};
-      add_netns_snapshot(now, inode);
+    const bool fresh = namespaces_->take(r);
+    std::vector<uint32_t> snapshotted;
+    if (fresh) {
+      // Namespaces gone for a whole refresh are dropped, and their counters forgotten (the kernel
+      // may give the inode to a new namespace), as live stats -A does.
+      std::vector<std::pair<uint32_t, ts_netns_counters>> counters;
+      for (const NetnsCounters& n : tracer_.read_netns_counters()) counters.emplace_back(n.inode, n.counters);
+      for (uint32_t inode : table_.refresh(r.sightings, counters, static_cast<double>(now) / 1e9))
+        tracer_.forget_netns(inode);
+      for (auto& [inode, records] : r.snapshots) {
+        const auto finished = static_cast<uint64_t>(r.snapshot_finished_s[inode] * 1e9);
+        netns_snapshots_[inode] = {std::min(now, finished), std::move(records)};
+        snapshotted.push_back(inode);
+      }
+      std::erase_if(netns_snapshots_, [&](const auto& kv) {
+        return std::ranges::none_of(r.sightings, [&](const NamespaceSighting& s) { return s.id.inode == kv.first; });
+      });
+      refresh_ = std::move(r);
+      namespaces_ns_ = std::min(now, static_cast<uint64_t>(refresh_.finished_s * 1e9));
     }
-    std::erase_if(netns_snapshots_, [&](const auto& kv) {
-      return std::ranges::none_of(r.sightings, [&](const NamespaceSighting& s) { return s.id.inode == kv.first; });
-    });
-    refresh_ = std::move(r);
-    namespaces_ns_ = std::min(now, static_cast<uint64_t>(refresh_.finished_s * 1e9));
+    if ((!fresh && !whole) || !namespaces_ns_) return false;  // nothing new, or no refresh yet
+    if (whole) {
+      snapshotted.clear();
+      for (const auto& kv : netns_snapshots_) snapshotted.push_back(kv.first);
+    }
+    for (uint32_t inode : snapshotted)
+      if (netns_snapshots_.count(inode)) add_netns_snapshot(now, inode);
     builder_.add(BlockType::namespaces, namespaces_ns_, {encode_namespaces(refresh_.sightings, refresh_.watch)});
     return true;
-  }
-
-  // The last refresh again, snapshots first: what a new file of a rotation starts from.
-  void add_namespaces(uint64_t now) {
-    for (const auto& kv : netns_snapshots_) add_netns_snapshot(now, kv.first);
-    builder_.add(BlockType::namespaces, namespaces_ns_, {encode_namespaces(refresh_.sightings, refresh_.watch)});
   }
 
   void add_netns_snapshot(uint64_t now, uint32_t inode) {
