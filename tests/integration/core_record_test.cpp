@@ -224,6 +224,15 @@ TEST(RecordReplay, AllNamespacesReplayGivesEachNamespaceTheCountsLiveStatsPrinte
   EXPECT_EQ(opens[a.name()], made_a);
   EXPECT_EQ(opens[b.name()], made_b);
   EXPECT_EQ(json_lines(replayed.out).back().at("events").at("lost").get<uint64_t>(), 0u);
+
+  // trace -r names each event's namespace, as live trace -A does: every connect in its own.
+  const CommandResult traced = run_command({tcpsight_binary(), "trace", "-r", path, "--json", "--state", "SYN_SENT"});
+  ASSERT_EQ(traced.exit_code, 0) << traced.err;
+  std::map<std::string, uint64_t> connects;
+  for (const auto& j : json_lines(traced.out))
+    if (j.value("old", "") == "CLOSE" && j.value("new", "") == "SYN_SENT") ++connects[j.at("name").get<std::string>()];
+  EXPECT_EQ(connects[a.name()], static_cast<uint64_t>(a_opens)) << traced.out.substr(0, 2000);
+  EXPECT_EQ(connects[b.name()], static_cast<uint64_t>(b_opens));
 }
 
 // The events of a trace line that both a live trace and a replay show the same way.

@@ -142,15 +142,19 @@ int run_replayed_trace(const TraceOptions& options) {
   const Clock clock{info.realtime_minus_monotonic_s};
   StopAwareOutput out(STDOUT_FILENO);
   const bool fields = !options.fields.empty();
-  if (!options.json) out.line(fields ? trace_header(options.fields) : trace_header(false));
+  // A recording of namespaces (record -A, --netns) names each event's, as live trace -A does.
+  const bool per_namespace = !info.namespaces.empty();
+  if (!options.json) out.line(fields ? trace_header(options.fields) : trace_header(per_namespace));
   out.flush();
   const uint64_t header_written = out.written(), header_discarded = out.discarded();
-  const bool named = std::ranges::find(options.fields, TraceField::name) != options.fields.end();
+  const bool named = per_namespace || std::ranges::find(options.fields, TraceField::name) != options.fields.end();
+  const auto name_of = [&](uint32_t inode) {
+    for (const NamespaceSighting& n : replay.state().namespaces.sightings)  // the last refresh's names
+      if (n.id.inode == inode) return n.id.name;
+    return inode == info.netns && !info.netns_name.empty() ? info.netns_name : "inode " + std::to_string(inode);
+  };
   EventPrinter printer(options, filter, out, clock, info.reset_reasons,
-                       named ? std::function<std::string(uint32_t)>([&](uint32_t inode) {
-                         return inode == info.netns ? info.netns_name : "inode " + std::to_string(inode);
-                       })
-                             : nullptr);
+                       named ? std::function<std::string(uint32_t)>(name_of) : nullptr);
   double now_s = 0;
   const auto release = [&](bool final) {
     if (final ? owners.held() > 0 : owners.ready(now_s))
