@@ -304,7 +304,10 @@ TEST(TopView, IdleCostsAtMostOnePercentOfACore) {
   const double used = cpu_seconds() - before;
   RecordProperty("idle_cpu_fraction", std::to_string(used / kWindow));
   // 1% of a core of the machine the budget was set on; as much more as this machine is slower.
-  const double budget = 0.01 * cpu_slowdown();
+  // Plus one clock tick over the window: utime and stime are counted in whole ticks of
+  // 1/CLK_TCK s, so two readings can be a tick off what was used (0.01 s of a 0.15-0.25 s budget;
+  // seen: 0.25 s against 0.246 s in the 6.1 VM).
+  const double budget = 0.01 * cpu_slowdown() + 1.0 / static_cast<double>(sysconf(_SC_CLK_TCK)) / kWindow;
   std::cout << "tcpsight top, idle, 1 s refresh: " << used << " s of CPU in " << kWindow << " s ("
             << 100 * used / kWindow << "% of a core; budget " << 100 * budget << "%, this machine computes "
             << cpu_slowdown() << "x slower than the reference)\n";
