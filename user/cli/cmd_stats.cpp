@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <map>
 #include <cstdio>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -211,6 +211,23 @@ int run_namespace_stats(const StatsOptions& options) {
   return 0;
 }
 
+// The refresh live stats -A made at `t`, from a recording of namespaces: those last found, a census
+// for each whose snapshot is newer than the one `seen` (by inode) says was used.
+std::vector<NamespaceSighting> replayed_sightings(const recording::ReplayState& s, uint64_t t,
+                                                  std::map<uint32_t, uint64_t>& seen) {
+  std::vector<NamespaceSighting> sightings = s.namespaces.sightings;
+  for (NamespaceSighting& n : sightings) {
+    n.snapshot_age_s += t > s.namespaces_ns ? static_cast<double>(t - s.namespaces_ns) / 1e9 : 0;
+    const auto seq = s.netns_snapshot_seq.find(n.id.inode);
+    const auto records = s.netns_sockets.find(n.id.inode);
+    if (seq == s.netns_snapshot_seq.end() || records == s.netns_sockets.end() || seen[n.id.inode] == seq->second)
+      continue;
+    seen[n.id.inode] = seq->second;
+    n.census = SocketCensus::from_records(records->second);
+  }
+  return sightings;
+}
+
 // stats -r: the reports live stats would have printed while the recording was made, one per
 // --interval of the recording's time from --from (default: its start), each from the counter
 // reading and the snapshot the file holds for that moment, printed as fast as they are read.
@@ -240,21 +257,10 @@ int run_replayed_stats(const StatsOptions& options) {
     if (!s.has_counters) continue;           // before the recording began
     if (per_namespace) {
       if (!s.has_namespaces) continue;  // before the first refresh of the namespaces
-      // The refresh live stats made at this moment: the namespaces last found, a census for each
-      // whose snapshot is new, and every namespace's exact counters as last read.
-      std::vector<NamespaceSighting> sightings = s.namespaces.sightings;
-      for (NamespaceSighting& n : sightings) {
-        n.snapshot_age_s += t > s.namespaces_ns ? static_cast<double>(t - s.namespaces_ns) / 1e9 : 0;
-        const auto seq = s.netns_snapshot_seq.find(n.id.inode);
-        const auto records = s.netns_sockets.find(n.id.inode);
-        if (seq == s.netns_snapshot_seq.end() || records == s.netns_sockets.end()) continue;
-        if (seen_netns_snapshot[n.id.inode] == seq->second) continue;
-        seen_netns_snapshot[n.id.inode] = seq->second;
-        n.census = SocketCensus::from_records(records->second);
-      }
       std::vector<std::pair<uint32_t, ts_netns_counters>> counters;
       for (const recording::NetnsCountersRecord& c : s.netns_counters) counters.emplace_back(c.netns, c.counters);
-      for (uint32_t inode : table.refresh(sightings, counters, static_cast<double>(t) / 1e9))
+      for (uint32_t inode : table.refresh(replayed_sightings(s, t, seen_netns_snapshot), counters,
+                                          static_cast<double>(t) / 1e9))
         seen_netns_snapshot.erase(inode);
       if (!write_out(namespace_reports({.table = table, .watch = s.namespaces.watch, .all = s.counters.counters,
                                         .missed = s.counters.missed, .kernel = kernel, .wall_s = info.wall_seconds(t),
