@@ -119,5 +119,13 @@ TEST(SnmpTables, CountersBeyond32BitsAreKept) {
   EXPECT_EQ(get(c, "IpExt.InOctets"), 9007199254740993LL);
 }
 
+// Found by fuzzing: a line that is only ":" and words names no table, so it gives no counter.
+TEST(SnmpTables, HeaderWithoutATableNameGivesNoCounter) {
+  const KernelCounters c = parse_snmp_tables(": s\n: 3\nTcp: ActiveOpens\nTcp: 7\n");
+  EXPECT_EQ(c.count(".s"), 0u);
+  EXPECT_EQ(get(c, "Tcp.ActiveOpens"), 7);
+  EXPECT_EQ(c.size(), 1u);
+}
+
 }  // namespace
 }  // namespace tcpsight

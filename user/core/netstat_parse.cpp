@@ -23,9 +23,11 @@ std::vector<std::string_view> words(std::string_view line) {
   return out;
 }
 
-// "Tcp: ActiveOpens ...": a prefix, then names (a value line has numbers there).
+// "Tcp: ActiveOpens ...": a prefix, then names (a value line has numbers there). A bare ":" names
+// no table, so it is no header (fuzzing found ": s" / ": 3" giving a counter called ".s").
 bool is_header(const std::vector<std::string_view>& row) {
-  return row.size() >= 2 && row[0].back() == ':' && std::isalpha(static_cast<unsigned char>(row[1][0]));
+  return row.size() >= 2 && row[0].size() >= 2 && row[0].back() == ':' &&
+         std::isalpha(static_cast<unsigned char>(row[1][0]));
 }
 
 std::optional<int64_t> number(std::string_view text) {
