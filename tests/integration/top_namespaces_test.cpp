@@ -1,8 +1,6 @@
 // `tcpsight top -A` as an operator sees it: in tmux, the namespaces list shows each namespace's
 // TIME_WAIT as `ss` counts it inside that namespace; the arrows and Enter open one namespace's
 // full view, Esc comes back, q exits 0.
-#include <regex>
-
 #include "harness.hpp"
 #include "top_tmux.hpp"
 
@@ -11,15 +9,6 @@ namespace {
 
 const std::vector<std::string> kTopArgs = {"-A", "--interval", "0.5"};
 constexpr auto kStartup = 20s;  // loading the BPF programs, the first scan and the first frame
-
-// A namespace's row in the list: "> NAME  sockets ESTAB TIME_WAIT ..." (">" when highlighted).
-std::string row_of(const Netns& ns) { return "^[> ] " + ns.name() + R"(\s+\d+\s+\d+\s+(\d+))"; }
-std::optional<uint64_t> listed_time_wait(const std::string& screen, const Netns& ns) {
-  return screen_number(screen, row_of(ns));
-}
-bool highlighted(const std::string& screen, const Netns& ns) {
-  return std::regex_search(screen, std::regex("(^|\n)> " + ns.name() + R"(\s)"));
-}
 
 TEST(TopNamespaces, ListShowsEachNamespacesTimeWaitAndEnterShowsOneInFull) {
   TS_REQUIRE_ROOT_OR_SKIP();
@@ -37,23 +26,14 @@ TEST(TopNamespaces, ListShowsEachNamespacesTimeWaitAndEnterShowsOneInFull) {
   EXPECT_EQ(proc_status_field(top.top_pid(), "CapEff"), "0000000000280004");
   // TIME_WAIT lasts 60 s: the counts ss gives stay true for the whole test.
   const auto both_rows = [&](const std::string& s) {
-    return listed_time_wait(s, busy) == busy.ss_count("time-wait") &&
-           listed_time_wait(s, quiet) == quiet.ss_count("time-wait");
+    return listed_time_wait(s, busy.name()) == busy.ss_count("time-wait") &&
+           listed_time_wait(s, quiet.name()) == quiet.ss_count("time-wait");
   };
   ASSERT_TRUE(top.wait_for(both_rows, 10s)) << "expected TIME_WAIT " << kTimeWait << " in " << busy.name()
                                             << " and 0 in " << quiet.name() << "\n"
                                             << top.screen();
 
-  // Down until the busy namespace is highlighted (other namespaces of the host may be listed too).
-  std::string screen = top.screen();
-  for (int moves = 0; !highlighted(screen, busy) && moves < 100; ++moves) {
-    const std::string before = screen;
-    top.send_keys({"Down"});
-    const auto moved = top.wait_for([&](const std::string& s) { return s != before; }, 3s);
-    ASSERT_TRUE(moved) << "Down moved nothing\n" << before;
-    screen = *moved;
-  }
-  ASSERT_TRUE(highlighted(screen, busy)) << screen;
+  ASSERT_TRUE(move_to_row(top, busy.name())) << "Down never reached " << busy.name() << "\n" << top.screen();
 
   top.send_keys({"Enter"});
   const auto full = top.wait_for(
@@ -69,7 +49,7 @@ TEST(TopNamespaces, ListShowsEachNamespacesTimeWaitAndEnterShowsOneInFull) {
 
   top.send_keys({"Escape"});
   const auto back_on_the_row = [&](const std::string& s) {
-    return s.find("NAMESPACES") != std::string::npos && highlighted(s, busy);
+    return s.find("NAMESPACES") != std::string::npos && highlighted(s, busy.name());
   };
   EXPECT_TRUE(top.wait_for(back_on_the_row, 5s)) << "Esc goes back to the list, on the same row\n" << top.screen();
 

@@ -104,4 +104,25 @@ std::optional<uint64_t> screen_number(const std::string& screen, const std::stri
   return std::stoull(m[1].str());
 }
 
+std::optional<uint64_t> listed_time_wait(const std::string& screen, const std::string& name) {
+  return screen_number(screen, "^[> ] " + name + R"(\s+\d+\s+\d+\s+(\d+))");
+}
+
+bool highlighted(const std::string& screen, const std::string& name) {
+  return std::regex_search(screen, std::regex("(^|\n)> " + name + R"(\s)"));
+}
+
+std::optional<std::string> move_to_row(const TopInTmux& top, const std::string& name) {
+  std::string screen = top.screen();
+  for (int moves = 0; !highlighted(screen, name) && moves < 100; ++moves) {
+    const std::string before = screen;
+    top.send_keys({"Down"});
+    const auto moved = top.wait_for([&](const std::string& s) { return s != before; }, 3s);
+    if (!moved) return std::nullopt;
+    screen = *moved;
+  }
+  if (!highlighted(screen, name)) return std::nullopt;
+  return screen;
+}
+
 }  // namespace tcpsight::itest

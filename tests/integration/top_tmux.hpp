@@ -44,4 +44,12 @@ class TopInTmux {
 // at the start of a screen line), or nullopt.
 std::optional<uint64_t> screen_number(const std::string& screen, const std::string& pattern);
 
+// top -A's list: the TIME_WAIT on the row of namespace `name` ("> NAME  sockets ESTAB TIME_WAIT
+// ...", ">" when highlighted), or nullopt when it has no row.
+std::optional<uint64_t> listed_time_wait(const std::string& screen, const std::string& name);
+bool highlighted(const std::string& screen, const std::string& name);
+// Presses Down until the row of `name` is highlighted (other namespaces of the host may be listed
+// too): the screen then, or nullopt when Down stops moving or never gets there.
+std::optional<std::string> move_to_row(const TopInTmux& top, const std::string& name);
+
 }  // namespace tcpsight::itest

@@ -34,6 +34,7 @@
 #include "kernel/socket_owners.hpp"
 #include "kernel/tracer.hpp"
 #include "record/replay.hpp"
+#include "record/replayed_namespaces.hpp"
 
 namespace tcpsight {
 
@@ -211,23 +212,6 @@ int run_namespace_stats(const StatsOptions& options) {
   return 0;
 }
 
-// The refresh live stats -A made at `t`, from a recording of namespaces: those last found, a census
-// for each whose snapshot is newer than the one `seen` (by inode) says was used.
-std::vector<NamespaceSighting> replayed_sightings(const recording::ReplayState& s, uint64_t t,
-                                                  std::map<uint32_t, uint64_t>& seen) {
-  std::vector<NamespaceSighting> sightings = s.namespaces.sightings;
-  for (NamespaceSighting& n : sightings) {
-    n.snapshot_age_s += t > s.namespaces_ns ? static_cast<double>(t - s.namespaces_ns) / 1e9 : 0;
-    const auto seq = s.netns_snapshot_seq.find(n.id.inode);
-    const auto records = s.netns_sockets.find(n.id.inode);
-    if (seq == s.netns_snapshot_seq.end() || records == s.netns_sockets.end() || seen[n.id.inode] == seq->second)
-      continue;
-    seen[n.id.inode] = seq->second;
-    n.census = SocketCensus::from_records(records->second);
-  }
-  return sightings;
-}
-
 // stats -r: the reports live stats would have printed while the recording was made, one per
 // --interval of the recording's time from --from (default: its start), each from the counter
 // reading and the snapshot the file holds for that moment, printed as fast as they are read.
@@ -247,8 +231,7 @@ int run_replayed_stats(const StatsOptions& options) {
   Aggregator aggregator;
   uint64_t seen_snapshot = 0, reports = 0;
   const bool per_namespace = !info.namespaces.empty();  // record -A or --netns: as stats -A printed
-  NamespaceTable table;
-  std::map<uint32_t, uint64_t> seen_netns_snapshot;
+  recording::ReplayedNamespaces namespaces;
   const nlohmann::json kernel = info.header.contains("kernel") ? info.header["kernel"] : nlohmann::json::object();
   for (; !stop_requested() && t <= until; t += step) {
     const bool more = replay.advance_to(t);
@@ -256,14 +239,13 @@ int run_replayed_stats(const StatsOptions& options) {
     const recording::ReplayState& s = replay.state();
     if (!s.has_counters) continue;           // before the recording began
     if (per_namespace) {
-      if (!s.has_namespaces) continue;  // before the first refresh of the namespaces
-      std::vector<std::pair<uint32_t, ts_netns_counters>> counters;
-      for (const recording::NetnsCountersRecord& c : s.netns_counters) counters.emplace_back(c.netns, c.counters);
-      for (uint32_t inode : table.refresh(replayed_sightings(s, t, seen_netns_snapshot), counters,
-                                          static_cast<double>(t) / 1e9))
-        seen_netns_snapshot.erase(inode);
-      if (!write_out(namespace_reports({.table = table, .watch = s.namespaces.watch, .all = s.counters.counters,
-                                        .missed = s.counters.missed, .kernel = kernel, .wall_s = info.wall_seconds(t),
+      if (!namespaces.refresh(s, t)) continue;  // before the first refresh of the namespaces
+      if (!write_out(namespace_reports({.table = namespaces.table(),
+                                        .watch = s.namespaces.watch,
+                                        .all = s.counters.counters,
+                                        .missed = s.counters.missed,
+                                        .kernel = kernel,
+                                        .wall_s = info.wall_seconds(t),
                                         .json = options.json})) ||
           (options.count && ++reports >= options.count))
         break;

@@ -94,6 +94,10 @@ int show(const TopOptions& options, TopReadings& readings_ref, ReplayTopReadings
   ViewState view;
   view.namespaces = options.namespaces.all;  // -A starts with the list
   if (options.namespaces.one) view.drilled = options.namespaces.one->inode;  // --netns: its full view
+  if (replay) {  // as the recording was made: record -A, record --netns, or neither
+    view.namespaces = replay->of_every_namespace();
+    view.drilled = replay->of_one_namespace();
+  }
   readings->refresh(view.drilled, false);
   if (replay) view.playback = replay->status(speed, !playing);
 

@@ -26,19 +26,33 @@ ReplayTopReadings::ReplayTopReadings(const std::string& path, double interval_s)
 
 void ReplayTopReadings::reset_model() {
   const recording::RecordingInfo& info = replay_.info();
-  model_ = std::make_unique<TopModel>(HostInfo{info.hostname, info.kernel_release, info.netns_name},
-                                      static_cast<double>(info.start_ns) / 1e9);
+  const HostInfo host{info.hostname, info.kernel_release, info.netns_name};
+  const double start_s = static_cast<double>(info.start_ns) / 1e9;
+  if (info.namespaces.empty()) {
+    model_ = std::make_unique<TopModel>(host, start_s);
+  } else {
+    models_ = std::make_unique<NamespaceModels>(host, start_s);
+    namespaces_ = std::make_unique<recording::ReplayedNamespaces>();
+  }
   seen_snapshot_ = seen_scan_ = 0;
   owners_ = OwnerIndex();
   refreshed_ = false;
 }
 
-void ReplayTopReadings::refresh(std::optional<uint32_t>, bool) {
+std::optional<uint32_t> ReplayTopReadings::of_one_namespace() const {
+  const recording::RecordingInfo& info = replay_.info();
+  if (info.namespaces != "one") return std::nullopt;
+  return info.netns;
+}
+
+void ReplayTopReadings::refresh(std::optional<uint32_t> keep, bool) {
   // The same moment again (a page opened while paused): the model keeps its last reading, as a
   // second one at no time apart would make every rate zero or infinite.
   if (refreshed_ && position_ns_ == refreshed_ns_) return;
   at_end_ = !replay_.advance_to(position_ns_, [this](const ts_event& e, uint64_t) {
-    if (streamed_by_top(e)) model_->on_event(e);
+    if (!streamed_by_top(e)) return;
+    if (models_) models_->on_event(e);  // to the model of the event's namespace
+    else model_->on_event(e);
   });
   if (at_end_) position_ns_ = replay_.now_ns();  // not past the last block: the file's end
   const recording::ReplayState& s = replay_.state();
@@ -46,9 +60,23 @@ void ReplayTopReadings::refresh(std::optional<uint32_t>, bool) {
     owners_ = OwnerIndex(s.owners, static_cast<double>(s.owners_started_ns) / 1e9);
     seen_scan_ = s.owners_seq;
   }
+  const double now_s = static_cast<double>(position_ns_) / 1e9;
+  if (models_) {
+    // As top -A refreshed: each namespace's own counters, census and /proc counters. Before the
+    // recording's first refresh of the namespaces there is nothing to show yet.
+    if (namespaces_->refresh(s, position_ns_))
+      models_->refresh(namespaces_->table(), {.now_s = now_s,
+                                              .wall_s = replay_.info().wall_seconds(position_ns_),
+                                              .snapshot_fresh = namespaces_->census_fresh(),
+                                              .events_lost = s.counters.counters.events_lost,
+                                              .owners = &owners_,
+                                              .keep = keep});
+    refreshed_ = true;
+    refreshed_ns_ = position_ns_;
+    return;
+  }
   const bool fresh = s.snapshot_seq != seen_snapshot_;
   seen_snapshot_ = s.snapshot_seq;
-  const double now_s = static_cast<double>(position_ns_) / 1e9;
   const double age = position_ns_ > s.snapshot_ns ? static_cast<double>(position_ns_ - s.snapshot_ns) / 1e9 : 0;
   // The drill-down's per-socket details are read on demand live and are not in a recording: its
   // lists stay empty.

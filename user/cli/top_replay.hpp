@@ -1,5 +1,6 @@
 // top -r: a recording played into top's model as live top reads the kernel, at the recording's
-// own pace or faster, paused, stepped, or moved to another moment of it.
+// own pace or faster, paused, stepped, or moved to another moment of it. A recording of namespaces
+// (record -A or --netns) plays into a model per namespace, as top -A and --netns show them.
 #pragma once
 
 #include <cstdint>
@@ -8,6 +9,8 @@
 
 #include "cli/top_readings.hpp"
 #include "record/replay.hpp"
+#include "record/replayed_namespaces.hpp"
+#include "top/namespace_models.hpp"
 #include "top/top_model.hpp"
 
 namespace tcpsight {
@@ -20,7 +23,11 @@ class ReplayTopReadings final : public TopReadings {
   void drain() override {}
   // Reads the recording up to the playback position: events, counters, snapshot, owner scan.
   void refresh(std::optional<uint32_t> keep, bool details) override;
-  NamespaceFrames frames() const override { return {model_->frame(), {}}; }
+  NamespaceFrames frames() const override { return models_ ? models_->frames() : NamespaceFrames{model_->frame(), {}}; }
+  // A recording of every namespace (record -A): the view starts with their list.
+  bool of_every_namespace() const { return replay_.info().namespaces == "all"; }
+  // A recording of one namespace (record --netns): the view shows it in full.
+  std::optional<uint32_t> of_one_namespace() const;
 
   // The playback position moves on by `seconds` of the recording (to its end at most).
   void play(double seconds);
@@ -48,7 +55,9 @@ class ReplayTopReadings final : public TopReadings {
   uint64_t seen_snapshot_ = 0, seen_scan_ = 0;
   bool refreshed_ = false;
   uint64_t refreshed_ns_ = 0;  // the position of the model's last reading
-  std::unique_ptr<TopModel> model_;
+  std::unique_ptr<TopModel> model_;                 // a recording of the recorder's own namespace
+  std::unique_ptr<NamespaceModels> models_;         // one of namespaces (-A, --netns)
+  std::unique_ptr<recording::ReplayedNamespaces> namespaces_;
   OwnerIndex owners_;
 };
 
