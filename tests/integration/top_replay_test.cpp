@@ -121,6 +121,11 @@ TEST(TopReplay, NamespaceRecordingsPlayIntoTheListAndTheFullViewAsTopAShowedThem
   }
   // TIME_WAIT lasts 60 s: what ss counts now is what it counted while they recorded.
   ASSERT_EQ(busy.ss_count("time-wait"), kTimeWait);
+  // The namespace's full view, with its TIME_WAIT.
+  const auto busy_in_full = [&](const std::string& s) {
+    return s.find("netns " + busy.name()) != std::string::npos &&
+           screen_number(s, R"(^TIME_WAIT\s+(\d+))") == kTimeWait;
+  };
 
   {
     // record -A: the namespaces list first, each row with its own namespace's TIME_WAIT.
@@ -137,12 +142,7 @@ TEST(TopReplay, NamespaceRecordingsPlayIntoTheListAndTheFullViewAsTopAShowedThem
     EXPECT_NE(listed->find("REPLAY"), std::string::npos) << *listed;
     ASSERT_TRUE(move_to_row(replay, busy.name())) << "Down never reached " << busy.name() << "\n" << replay.screen();
     replay.send_keys({"Enter"});
-    const auto full = replay.wait_for(
-        [&](const std::string& s) {
-          return s.find("netns " + busy.name()) != std::string::npos &&
-                 screen_number(s, R"(^TIME_WAIT\s+(\d+))") == kTimeWait;
-        },
-        10s);
+    const auto full = replay.wait_for(busy_in_full, 10s);
     EXPECT_TRUE(full) << "Enter shows " << busy.name() << " in full, with its TIME_WAIT\n" << replay.screen();
     replay.send_keys({"q"});
     EXPECT_TRUE(replay.wait_for_text("top exited 0", 10s)) << replay.screen();
@@ -150,12 +150,7 @@ TEST(TopReplay, NamespaceRecordingsPlayIntoTheListAndTheFullViewAsTopAShowedThem
   {
     // record --netns: that namespace in full, as top --netns shows it.
     TopInTmux replay("", 160, 45, {"-r", one, "--interval", "0.5"});
-    const auto full = replay.wait_for(
-        [&](const std::string& s) {
-          return s.find("netns " + busy.name()) != std::string::npos &&
-                 screen_number(s, R"(^TIME_WAIT\s+(\d+))") == kTimeWait;
-        },
-        30s);
+    const auto full = replay.wait_for(busy_in_full, 30s);
     EXPECT_TRUE(full) << "the full view of " << busy.name() << "\n" << replay.screen();
     replay.send_keys({"q"});
     EXPECT_TRUE(replay.wait_for_text("top exited 0", 10s)) << replay.screen();
