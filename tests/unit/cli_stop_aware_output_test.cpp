@@ -158,5 +158,29 @@ TEST(StopAwareOutputDeathTest, AStopWhileBlockedOnAStalledReaderDiscardsWhatWasN
       ::testing::ExitedWithCode(0), "ok=0 written=40 discarded=10 read=4096 newlines=40");
 }
 
+// trace's last drain comes after the stop request (SIGTERM): what the reader takes whole is written,
+// and the lines after it too; only a write the stop cuts short ends the output.
+TEST(StopAwareOutputDeathTest, AfterAStopWhatAReaderTakesWholeIsStillWritten) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        install_stop_signals();
+        raise(SIGTERM);
+        if (!stop_requested()) std::_Exit(3);
+        Pipe p;
+        StopAwareOutput out(p.write_end);
+        for (int i = 0; i < 3; ++i) out.line(kLine);
+        const bool first = out.flush();
+        out.line(kLine);
+        const bool second = out.flush();
+        const std::string got = p.take();
+        std::fprintf(stderr, "ok=%d,%d written=%llu discarded=%llu newlines=%zu\n", first, second,
+                     static_cast<unsigned long long>(out.written()), static_cast<unsigned long long>(out.discarded()),
+                     newlines(got));
+        std::_Exit(first && second && out.written() == 4 && out.discarded() == 0 && newlines(got) == 4 ? 0 : 1);
+      },
+      ::testing::ExitedWithCode(0), "ok=1,1 written=4 discarded=0 newlines=4");
+}
+
 }  // namespace
 }  // namespace tcpsight

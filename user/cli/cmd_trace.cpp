@@ -255,7 +255,7 @@ int run_trace(const TraceOptions& options) {
   // out or not written, so that the summary accounts for every record the ring buffer took. With
   // the reader gone no owner scan runs, so --pid judges these by the owners already known.
   drained_s = monotonic_seconds();
-  tracer.poll(0, hold);
+  tracer.poll(0, hold, /*last=*/true);
   stream.release(true, print, out.ok());
   out.flush();
 

@@ -27,9 +27,11 @@ bool StopAwareOutput::flush() {
     if (n > 0) done += static_cast<size_t>(n);
     // A signal cuts a blocked write short (EINTR, or a partial count): give up if it asked us to
     // stop. Any other error (EPIPE with SIGPIPE ignored, EBADF, ...) means nobody reads any more.
+    // A write that took everything is no stall, stop or not: a stopping trace still writes what
+    // it drained last to a reader that keeps up.
     if (n < 0 && errno != EINTR)
       failure_ = Failure::reader_gone;
-    else if (stop_requested())
+    else if (done < buffer_.size() && stop_requested())
       failure_ = Failure::stopped;
   }
   // Lines are counted by where their newline ends, not by scanning the text: a line's own bytes

@@ -13,9 +13,9 @@
 
 #include "core/counter_totals.hpp"
 #include "core/errors.hpp"
+#include "kernel/cpu_rings.hpp"
 #include "kernel/kernel_facts.hpp"
 #include "kernel/libbpf_log.hpp"
-#include "kernel/record_decode.hpp"
 #include "tcpstates.skel.h"
 
 namespace tcpsight {
@@ -53,48 +53,37 @@ Tracer::Tracer(const TracerOptions& options) {
   set_stream_filter(*skel_, options.filter);
   if (int err = bpf_map__set_max_entries(skel_->maps.netns_counters, std::max<__u32>(options.netns_slots, 1)); err)
     throw_kernel_error("cannot size the per-namespace counters", err);
+  // The rings share options.ring_bytes, each of at least kMinRingBytes; a page each when nothing is
+  // streamed, then only the first is made, as the template the map of rings needs at load.
   const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
-  size_t ring = options.stream_kinds ? options.ring_bytes : page;  // a page when nothing is streamed
+  const size_t ring = options.stream_kinds ? std::max(options.ring_bytes / static_cast<size_t>(ncpus_), kMinRingBytes) : page;
   size_t pow2 = page;
   while (pow2 < ring) pow2 <<= 1;
   skel_->rodata->wakeup_bytes = pow2 / 4;
-  if (int err = bpf_map__set_max_entries(skel_->maps.events, static_cast<__u32>(pow2)); err)
-    throw_kernel_error("cannot size the ring buffer", err);
+  rings_ = std::make_unique<CpuRings>(options.stream_kinds ? ncpus_ : 1, pow2);
+  if (int err = bpf_map__set_max_entries(skel_->maps.event_rings, static_cast<__u32>(ncpus_)); err)
+    throw_kernel_error("cannot size the map of event ring buffers", err);
+  if (int err = bpf_map__set_inner_map_fd(skel_->maps.event_rings, rings_->template_fd()); err)
+    throw_kernel_error("cannot give the map of event ring buffers its ring type", err);
 
   if (int err = tcpstates__load(skel_.get()); err)
     throw_kernel_error("cannot load tcpsight's tracepoint programs", err);
   if (int err = tcpstates__attach(skel_.get()); err) throw_kernel_error("cannot attach to the TCP tracepoints", err);
 
-  if (options.stream_kinds) {
-    ring_.reset(ring_buffer__new(bpf_map__fd(skel_->maps.events), &Tracer::on_record, this, nullptr));
-    if (!ring_) throw_kernel_error("cannot open the event ring buffer", -errno);
-  }
+  if (options.stream_kinds)
+    rings_->install(bpf_map__fd(skel_->maps.event_rings));
+  else
+    rings_.reset();  // the programs stream nothing: no ring is looked up
 }
 
 Tracer::~Tracer() = default;
 
-int Tracer::on_record(void* self, void* data, size_t size) {
-  auto* tracer = static_cast<Tracer*>(self);
-  if (!tracer->sink_) return 0;
-  if (const auto e = decode_event(data, size)) (*tracer->sink_)(*e);
-  return 0;
-}
-
-int Tracer::poll(int timeout_ms, const EventSink& sink) {
-  if (!ring_) {
+int Tracer::poll(int timeout_ms, const EventSink& sink, bool last) {
+  if (!rings_) {
     if (timeout_ms > 0) usleep(static_cast<useconds_t>(timeout_ms) * 1000);
     return 0;
   }
-  sink_ = &sink;
-  int n = ring_buffer__poll(ring_.get(), timeout_ms);
-  if (n < 0 && n != -EINTR) {
-    sink_ = nullptr;
-    throw_kernel_error("reading the event ring buffer failed", n);
-  }
-  // Records are submitted without wake-ups: drain whatever is queued, woken or not.
-  const int more = ring_buffer__consume(ring_.get());
-  sink_ = nullptr;
-  return (n > 0 ? n : 0) + (more > 0 ? more : 0);
+  return rings_->drain(timeout_ms, sink, last);
 }
 
 ts_counters Tracer::read_counters() const {

@@ -17,10 +17,12 @@ struct tcpstates;
 
 namespace tcpsight {
 
+class CpuRings;
+
 struct TracerOptions {
   uint32_t netns = 0;        // only this network namespace; 0: all
   uint32_t stream_kinds = 0; // TS_STREAM_BIT(kind) for each kind to stream; 0: counters only
-  size_t ring_bytes = 8u << 20;
+  size_t ring_bytes = 8u << 20;  // shared out among the CPUs' rings (CpuRings)
   // Per-socket storage for time in state and lifetime (connection durations): an allocation per
   // socket and a lookup at each state change, about 500 ns more per state change; opt-in where a
   // front end shows them.
@@ -62,19 +64,20 @@ class Tracer {
   // socket has been in its state (SocketDetails); the fd stays the tracer's.
   int sock_infos_fd() const;
 
-  // Waits up to timeout_ms for the kernel to signal a full batch, then drains every queued
-  // event into `sink`. Returns the number delivered. A signal ends the wait early.
-  int poll(int timeout_ms, const EventSink& sink);
+  // Waits up to timeout_ms for the kernel to signal a full batch, then drains every queued event
+  // and passes on, in time order, those older than a moment before the drain (CpuRings); the
+  // `last` drain passes on everything. Returns the number delivered. A signal ends the wait early.
+  int poll(int timeout_ms, const EventSink& sink, bool last = false);
+
+  // Each CPU's ring is at least this big (unless nothing is streamed), whatever ring_bytes says.
+  static constexpr size_t kMinRingBytes = 1u << 20;
 
  private:
-  static int on_record(void* self, void* data, size_t size);
-
   struct SkeletonDeleter {
     void operator()(tcpstates* skel) const;
   };
   std::unique_ptr<tcpstates, SkeletonDeleter> skel_;
-  Owned<ring_buffer, ring_buffer__free> ring_;
-  const EventSink* sink_ = nullptr;
+  std::unique_ptr<CpuRings> rings_;  // null when nothing is streamed
   int ncpus_ = 1;
 };
 

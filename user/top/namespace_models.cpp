@@ -79,7 +79,7 @@ void NamespaceModels::refresh(const NamespaceTable& table, const NamespaceRefres
     Watched& w = watched(inode);
     name(w, ns.id, ns.gone);
     ts_counters counters = ns.figures.totals();
-    counters.events_lost = r.events_lost;  // one ring buffer for all: a lost record may have been anyone's
+    counters.events_lost = r.events_lost;  // the rings serve every namespace: a lost record may have been anyone's
     // The ephemeral port share needs the raw records, which the table does not keep: no port range.
     const bool details = r.details_taken && r.keep == inode;
     w.model.refresh({counters, {}, ns.kernel, std::nullopt, r.now_s, r.wall_s, r.snapshot_fresh,
