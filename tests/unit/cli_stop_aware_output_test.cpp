@@ -182,5 +182,28 @@ TEST(StopAwareOutputDeathTest, AfterAStopWhatAReaderTakesWholeIsStillWritten) {
       ::testing::ExitedWithCode(0), "ok=1,1 written=4 discarded=0 newlines=4");
 }
 
+// The last drain after a stop, to a reader that has stopped reading: the output gives up after a
+// short grace instead of blocking in write() with no signal left to end it.
+TEST(StopAwareOutputDeathTest, AfterAStopAStalledReaderEndsTheOutputInsteadOfBlocking) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        install_stop_signals();
+        Pipe p;
+        if (fcntl(p.write_end, F_SETPIPE_SZ, static_cast<int>(kPageSize)) != static_cast<int>(kPageSize)) std::_Exit(3);
+        const std::string fill(kPageSize, 'f');
+        if (write(p.write_end, fill.data(), fill.size()) != static_cast<ssize_t>(fill.size())) std::_Exit(4);
+        raise(SIGTERM);
+        StopAwareOutput out(p.write_end);
+        for (int i = 0; i < 3; ++i) out.line(kLine);
+        const bool ok = out.flush();
+        std::fprintf(stderr, "ok=%d stopped=%d written=%llu discarded=%llu\n", ok,
+                     out.failure() == StopAwareOutput::Failure::stopped, static_cast<unsigned long long>(out.written()),
+                     static_cast<unsigned long long>(out.discarded()));
+        std::_Exit(!ok && out.written() == 0 && out.discarded() == 3 ? 0 : 1);
+      },
+      ::testing::ExitedWithCode(0), "ok=0 stopped=1 written=0 discarded=3");
+}
+
 }  // namespace
 }  // namespace tcpsight

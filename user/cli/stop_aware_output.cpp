@@ -1,5 +1,7 @@
 #include "cli/stop_aware_output.hpp"
 
+#include <limits.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -23,16 +25,26 @@ void StopAwareOutput::line(std::string_view text) {
 bool StopAwareOutput::flush() {
   size_t done = 0;
   while (ok() && done < buffer_.size()) {
-    const ssize_t n = ::write(fd_, buffer_.data() + done, buffer_.size() - done);
+    size_t chunk = buffer_.size() - done;
+    // Once a stop is requested, only what the reader takes now: a pipe that has room for PIPE_BUF
+    // bytes (POLLOUT) takes a write of that many without blocking. A reader that keeps up gets the
+    // last drain whole; a stalled one ends the output within kStopGraceMs.
+    if (stop_requested()) {
+      pollfd p{.fd = fd_, .events = POLLOUT, .revents = 0};
+      const int ready = ::poll(&p, 1, kStopGraceMs);
+      if (ready < 0 && errno == EINTR) continue;
+      if (ready <= 0 || !(p.revents & POLLOUT)) {
+        failure_ = p.revents & (POLLERR | POLLHUP) ? Failure::reader_gone : Failure::stopped;
+        break;
+      }
+      chunk = std::min<size_t>(chunk, PIPE_BUF);
+    }
+    const ssize_t n = ::write(fd_, buffer_.data() + done, chunk);
     if (n > 0) done += static_cast<size_t>(n);
-    // A signal cuts a blocked write short (EINTR, or a partial count): give up if it asked us to
-    // stop. Any other error (EPIPE with SIGPIPE ignored, EBADF, ...) means nobody reads any more.
-    // A write that took everything is no stall, stop or not: a stopping trace still writes what
-    // it drained last to a reader that keeps up.
-    if (n < 0 && errno != EINTR)
-      failure_ = Failure::reader_gone;
-    else if (done < buffer_.size() && stop_requested())
-      failure_ = Failure::stopped;
+    // A signal cuts a blocked write short (EINTR, or a partial count); the loop then goes on as
+    // stopping. Any other error (EPIPE with SIGPIPE ignored, EBADF, EAGAIN of a full non-blocking
+    // fd, ...) means nobody reads any more.
+    if (n < 0 && errno != EINTR) failure_ = Failure::reader_gone;
   }
   // Lines are counted by where their newline ends, not by scanning the text: a line's own bytes
   // may be anything its formatter let through.

@@ -36,6 +36,9 @@ class StopAwareOutput {
   uint64_t discarded() const { return discarded_; }
 
  private:
+  // After a stop, how long a write waits for the reader to make room before the output gives up.
+  static constexpr int kStopGraceMs = 100;
+
   int fd_;
   size_t flush_at_;
   std::string buffer_;
