@@ -31,6 +31,7 @@
 #include "core/owner_scan_pacer.hpp"
 #include "core/tcp_state.hpp"
 #include "kernel/background_namespaces.hpp"
+#include "kernel/clock.hpp"
 #include "kernel/background_snapshots.hpp"
 #include "kernel/kernel_counters.hpp"
 #include "kernel/kernel_facts.hpp"
@@ -70,12 +71,6 @@ struct RecordOptions {
 
   EventFilter filter() const { return event_filter.filter(); }
 };
-
-uint64_t clock_ns(clockid_t id) {
-  timespec ts{};
-  clock_gettime(id, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
-}
 
 std::string boot_id() {
   std::ifstream in("/proc/sys/kernel/random/boot_id");

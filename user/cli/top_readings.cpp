@@ -9,6 +9,7 @@
 #include "core/owner_index.hpp"
 #include "core/owner_scan_pacer.hpp"
 #include "cli/signals.hpp"
+#include "kernel/clock.hpp"
 #include "kernel/kernel_counters.hpp"
 #include "kernel/namespace_refresh.hpp"
 #include "kernel/namespace_watch.hpp"
@@ -28,13 +29,6 @@ namespace {
 // Only the rare per-flow events the flow table needs; states and rates come from the counters.
 constexpr uint32_t kStreamedKinds =
     TS_STREAM_BIT(TS_EV_RETRANSMIT) | TS_STREAM_BIT(TS_EV_RESET_SENT) | TS_STREAM_BIT(TS_EV_RESET_RECEIVED);
-
-// CLOCK_MONOTONIC in nanoseconds: the clock of bpf_ktime_get_ns(), as state_since_ns.
-uint64_t monotonic_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
-}
 
 // Who holds the sockets of the flows on screen: at most one scan per refresh, and only when a
 // flow lacks an owner.

@@ -1,25 +1,17 @@
 #include "kernel/cpu_rings.hpp"
 
 #include <bpf/bpf.h>
-#include <time.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <limits>
 #include <string>
 
+#include "kernel/clock.hpp"
 #include "kernel/libbpf_log.hpp"
 #include "kernel/record_decode.hpp"
 
 namespace tcpsight {
-
-namespace {
-uint64_t monotonic_now_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);  // the clock of bpf_ktime_get_ns()
-  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<uint64_t>(ts.tv_nsec);
-}
-}  // namespace
 
 CpuRings::CpuRings(int cpus, size_t ring_bytes) : merge_(static_cast<size_t>(cpus)) {
   rings_.reserve(static_cast<size_t>(cpus));
@@ -55,7 +47,7 @@ int CpuRings::on_record(void* ctx, void* data, size_t size) {
 int CpuRings::drain(int timeout_ms, const EventMerge::Sink& sink, bool everything) {
   const int woken = ring_buffer__poll(reader_.get(), timeout_ms);
   if (woken < 0 && woken != -EINTR) throw_kernel_error("reading the event ring buffers failed", woken);
-  const uint64_t began = monotonic_now_ns();
+  const uint64_t began = monotonic_ns();
   // Records are submitted without wake-ups: drain whatever is queued, woken or not.
   const int more = ring_buffer__consume(reader_.get());
   if (more < 0) throw_kernel_error("reading the event ring buffers failed", more);

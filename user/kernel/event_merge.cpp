@@ -25,14 +25,16 @@ size_t EventMerge::release(uint64_t cutoff_ns, const Sink& sink) {
     const size_t s = heads.back().second;
     heads.pop_back();
     const std::vector<ts_event>& q = queues_[s];
-    // This source's records up to the next source's head go out in one run.
-    const uint64_t until = heads.empty() ? cutoff_ns : std::min(cutoff_ns, heads.front().first);
     size_t& i = taken_[s];
+    // This source's records go out in one run while they come before the next source's head.
+    const auto ours_next = [&] {
+      return i < q.size() && q[i].ts_ns <= cutoff_ns && (heads.empty() || std::pair<uint64_t, size_t>(q[i].ts_ns, s) < heads.front());
+    };
     do {
       sink(q[i]);
       ++i;
       ++released;
-    } while (i < q.size() && q[i].ts_ns <= until && (q[i].ts_ns < until || heads.empty() || s < heads.front().second));
+    } while (ours_next());
     if (i < q.size() && q[i].ts_ns <= cutoff_ns) {
       heads.emplace_back(q[i].ts_ns, s);
       std::push_heap(heads.begin(), heads.end(), later);
