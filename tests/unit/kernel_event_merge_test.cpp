@@ -3,7 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <random>
 #include <utility>
 #include <vector>
 
@@ -19,9 +21,11 @@ ts_event at(uint64_t ts_ns, uint64_t cookie) {
 
 // What a release passes on, as (time, cookie).
 std::vector<std::pair<uint64_t, uint64_t>> release(EventMerge& merge, uint64_t cutoff_ns) {
+  std::vector<ts_event> released;
+  const size_t n = merge.release(cutoff_ns, released);
+  EXPECT_EQ(n, released.size());
   std::vector<std::pair<uint64_t, uint64_t>> out;
-  const size_t n = merge.release(cutoff_ns, [&](const ts_event& e) { out.emplace_back(e.ts_ns, e.cookie); });
-  EXPECT_EQ(n, out.size());
+  for (const ts_event& e : released) out.emplace_back(e.ts_ns, e.cookie);
   return out;
 }
 
@@ -80,6 +84,45 @@ TEST(EventMerge, ARecordOlderThanWhatWentOutGoesOutAtTheNextDrain) {
   merge.add(0, at(40, 7));
   merge.add(0, at(70, 7));
   EXPECT_EQ(release(merge, 100), (Seen{{40, 7}, {70, 7}}));
+}
+
+// Two rings take one pass and more take a heap (event_merge.cpp): both against a stable sort of
+// (time, ring) over what is at or before the cutoff, with times drawn from a narrow range so that
+// equal times across rings are common. Each ring's records in commit order, sometimes out of time
+// order (a program that interrupted another on its CPU).
+TEST(EventMerge, AnyNumberOfRingsMergesAsAStableSortByTimeThenRing) {
+  std::mt19937_64 random(7);
+  for (size_t rings : {2u, 3u, 5u, 16u}) {
+    EventMerge merge(rings);
+    std::vector<std::pair<std::pair<uint64_t, size_t>, uint64_t>> all;  // ((time, ring), cookie)
+    uint64_t cookie = 0;
+    for (size_t r = 0; r < rings; ++r) {
+      uint64_t t = 0;
+      std::vector<std::pair<std::pair<uint64_t, size_t>, uint64_t>> ring;
+      for (int k = 0; k < 200; ++k) {
+        t += random() % 3;
+        const uint64_t ts = random() % 10 == 0 && t > 2 ? t - 2 : t;
+        merge.add(r, at(ts, ++cookie));
+        ring.push_back({{ts, r}, cookie});
+      }
+      // A ring's own records are put in time order first, equal times in commit order.
+      std::stable_sort(ring.begin(), ring.end(), [](const auto& a, const auto& b) { return a.first.first < b.first.first; });
+      all.insert(all.end(), ring.begin(), ring.end());
+    }
+    std::stable_sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    const uint64_t cutoff = 150;
+    Seen want_now, want_later;
+    for (const auto& [key, c] : all) (key.first <= cutoff ? want_now : want_later).emplace_back(key.first, c);
+    std::vector<ts_event> out{at(1, 999)};  // release appends to what the caller has
+    EXPECT_EQ(merge.release(cutoff, out), want_now.size()) << rings << " rings";
+    ASSERT_EQ(out.size(), want_now.size() + 1);
+    EXPECT_EQ(out.front().cookie, 999u);
+    Seen got;
+    for (size_t i = 1; i < out.size(); ++i) got.emplace_back(out[i].ts_ns, out[i].cookie);
+    EXPECT_EQ(got, want_now) << rings << " rings";
+    EXPECT_EQ(merge.held(), want_later.size());
+    EXPECT_EQ(release(merge, UINT64_MAX), want_later) << rings << " rings";
+  }
 }
 
 TEST(EventMerge, NothingHeldReleasesNothing) {

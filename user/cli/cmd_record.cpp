@@ -129,13 +129,11 @@ class Recorder {
       }
       if (writer_.error()) why = "write error";
       const int wait_ms = last ? 0 : static_cast<int>(std::min<uint64_t>(next_counters > before ? next_counters - before : 0, 50'000'000) / 1'000'000);
-      tracer_.poll(
-          wait_ms,
-          [this](const ts_event& e) {
-            events_.push_back(e);
-            if (!(e.flags & TS_F_OWNER_KNOWN)) owner_wanted_ = true;
-          },
-          last);
+      const size_t had = events_.size();
+      tracer_.poll(wait_ms, events_, last);
+      if (!owner_wanted_)
+        owner_wanted_ = std::any_of(events_.begin() + static_cast<std::ptrdiff_t>(had), events_.end(),
+                                    [](const ts_event& e) { return !(e.flags & TS_F_OWNER_KNOWN); });
       const uint64_t now = clock_ns(CLOCK_MONOTONIC);
       add_events(now);
       if (now >= next_counters || last) {

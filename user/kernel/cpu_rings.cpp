@@ -44,7 +44,7 @@ int CpuRings::on_record(void* ctx, void* data, size_t size) {
   return 0;
 }
 
-int CpuRings::drain(int timeout_ms, const EventMerge::Sink& sink, bool everything) {
+int CpuRings::drain(int timeout_ms, std::vector<ts_event>& out, bool everything) {
   const int woken = ring_buffer__poll(reader_.get(), timeout_ms);
   if (woken < 0 && woken != -EINTR) throw_kernel_error("reading the event ring buffers failed", woken);
   const uint64_t began = monotonic_ns();
@@ -52,7 +52,7 @@ int CpuRings::drain(int timeout_ms, const EventMerge::Sink& sink, bool everythin
   const int more = ring_buffer__consume(reader_.get());
   if (more < 0) throw_kernel_error("reading the event ring buffers failed", more);
   const uint64_t cutoff = everything ? std::numeric_limits<uint64_t>::max() : began - std::min(began, kHoldBackNs);
-  return static_cast<int>(merge_.release(cutoff, sink));
+  return static_cast<int>(merge_.release(cutoff, out));
 }
 
 }  // namespace tcpsight

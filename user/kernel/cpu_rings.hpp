@@ -30,9 +30,9 @@ class CpuRings {
   void install(int rings_map_fd);
 
   // Waits up to timeout_ms for a wake-up, drains every ring, and passes on in time order what is
-  // older than kHoldBackNs before the drain (everything when `everything`); the rest waits for the
-  // next drain. Returns how many records went to `sink`.
-  int drain(int timeout_ms, const EventMerge::Sink& sink, bool everything);
+  // older than kHoldBackNs before the drain (everything when `everything`), appended to `out`; the
+  // rest waits for the next drain. Returns how many records were appended.
+  int drain(int timeout_ms, std::vector<ts_event>& out, bool everything);
 
   // How far behind its drain a record may still be committed and keep its place: the time from a
   // program's reservation to its submission, a few hundred ns, unless an interrupt or (in a VM) the

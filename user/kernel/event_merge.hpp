@@ -4,7 +4,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <vector>
 
 #include "tcpsight/abi.h"
@@ -20,21 +19,19 @@ namespace tcpsight {
 // holds the rest for the next drain, where they meet whatever was committed meanwhile.
 class EventMerge {
  public:
-  using Sink = std::function<void(const ts_event&)>;
-
   explicit EventMerge(size_t sources);
 
   void add(size_t source, const ts_event& e) { queues_[source].push_back(e); }
 
-  // Passes on, oldest first (ties in source order), every held record with ts_ns <= cutoff_ns;
-  // returns how many. The others stay held.
-  size_t release(uint64_t cutoff_ns, const Sink& sink);
+  // Appends to `out`, oldest first (ties in source order), every held record with ts_ns <=
+  // cutoff_ns; returns how many. The others stay held.
+  size_t release(uint64_t cutoff_ns, std::vector<ts_event>& out);
 
   size_t held() const;
 
  private:
   std::vector<std::vector<ts_event>> queues_;  // one per source, each put in time order by release()
-  std::vector<size_t> taken_;                  // per source: how many release() has passed on
+  std::vector<size_t> ends_;                   // per source, in release(): how many go out
 };
 
 }  // namespace tcpsight

@@ -78,12 +78,19 @@ Tracer::Tracer(const TracerOptions& options) {
 
 Tracer::~Tracer() = default;
 
-int Tracer::poll(int timeout_ms, const EventSink& sink, bool last) {
+int Tracer::poll(int timeout_ms, std::vector<ts_event>& out, bool last) {
   if (!rings_) {
     if (timeout_ms > 0) usleep(static_cast<useconds_t>(timeout_ms) * 1000);
     return 0;
   }
-  return rings_->drain(timeout_ms, sink, last);
+  return rings_->drain(timeout_ms, out, last);
+}
+
+int Tracer::poll(int timeout_ms, const EventSink& sink, bool last) {
+  drained_.clear();
+  const int n = poll(timeout_ms, drained_, last);
+  for (const ts_event& e : drained_) sink(e);
+  return n;
 }
 
 ts_counters Tracer::read_counters() const {

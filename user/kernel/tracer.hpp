@@ -68,6 +68,8 @@ class Tracer {
   // and passes on, in time order, those older than a moment before the drain (CpuRings); the
   // `last` drain passes on everything. Returns the number delivered. A signal ends the wait early.
   int poll(int timeout_ms, const EventSink& sink, bool last = false);
+  // The same, the events appended to `out`: no call per event (record's path, at full churn).
+  int poll(int timeout_ms, std::vector<ts_event>& out, bool last = false);
 
   // Each CPU's ring is at least this big (unless nothing is streamed), whatever ring_bytes says.
   static constexpr size_t kMinRingBytes = 1u << 20;
@@ -78,6 +80,7 @@ class Tracer {
   };
   std::unique_ptr<tcpstates, SkeletonDeleter> skel_;
   std::unique_ptr<CpuRings> rings_;  // null when nothing is streamed
+  std::vector<ts_event> drained_;    // poll(sink)'s batch, its memory kept between calls
   int ncpus_ = 1;
 };
 
