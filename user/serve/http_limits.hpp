@@ -20,7 +20,11 @@ struct HttpLimits {
   double keep_alive_timeout_s = 3;  // a connection with no request under way is closed after this
   size_t keep_alive_max_requests = 100;
   size_t max_request_body = 4096;
-  int listen_backlog = 128;
+  // As many as serve holds (max_connections): a burst of connects (scrapers starting together,
+  // a crowd of idle clients) then waits in the accept queue instead of having its handshakes
+  // dropped and retried a second or more later, as a backlog of 128 did under load (the kernel
+  // caps it at net.core.somaxconn, 4096 by default on 6.1-6.18).
+  int listen_backlog = static_cast<int>(max_connections);
 };
 
 }  // namespace tcpsight
