@@ -330,10 +330,13 @@ nlohmann::json stats_once(const Netns& ns);
 // property (in --gtest_output=xml).
 void report_figure(const std::string& name, double value);
 
-// How many times slower this machine computes than the one CPU budgets were set on (a 2-core
-// Debian 12 VM, 2026-11, where the reference loop takes 25.5 ms of CPU); at least 1. Under QEMU's
-// emulation (the kernel matrix) it is 10 or more. A budget "1% of a core" means 1% times this.
-double cpu_slowdown();
+// How many times slower this machine is than the one CPU budgets were set on (a 2-core Debian 12
+// VM), at least 1: at its own code (a loop of multiplications, 25.5 ms of CPU there) and in the
+// kernel (10,000 reads of a /proc file, 32 ms there). QEMU's emulation (the kernel matrix) slows
+// the second far more: 1.4-1.8 and 23-30 times (6.1 and 6.12, 2026-12-06). A budget "1% of a core"
+// holds user time scaled by the first and system time by the second.
+double compute_slowdown();
+double kernel_slowdown();
 // `counted` is tcpsight's count of `kernel` things the kernel did: equal, unless the kernel skipped
 // runs of tcpsight's programs (`missed`, its recursion guard; tcpsight shows them as missed and
 // they are in no count), each of which may have left out up to `per_run` of them:
